@@ -1,0 +1,7 @@
+"""Allow ``python -m julesform``."""
+
+from __future__ import annotations
+
+from julesform.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The pure heart: (desired, lockfile, observed) -> plan. No network, no clock, no files."""

@@ -1,0 +1,95 @@
+"""julesform's own plan: what apply would do per category, and why. Serialisable for ``plan --out``.
+
+(Not to be confused with an *agent plan*, the plan a Jules session proposes and waits to have approved.)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from julesform.planner.spec import SessionSpec
+
+FORMAT_VERSION = 1
+
+Action = Literal["create", "approve", "import", "replace", "message", "recreate", "forget"]
+"""Kinds of change. A change lists the API-level steps, e.g. replace = ["forget", "create"]."""
+
+AttentionKind = Literal[
+    "awaiting_feedback", "paused", "stalled", "manual_approval", "no_pull_request", "vanished", "outdated"
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Change(_Model):
+    """One category whose apply would write something (or adopt a session)."""
+
+    category: str
+    action: Action
+    actions: list[str]
+    reason: str
+    session: str | None = None
+    """The session acted on (approve, message, import, forget) or superseded (replace, recreate)."""
+    spec: SessionSpec | None = None
+    """What a create sends (create, replace, recreate)."""
+    message: str | None = None
+    """What a message action sends."""
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    prompt_diff: str | None = None
+
+
+class Deferred(_Model):
+    category: str
+    reason: str
+    waiting_on: list[str] = Field(default_factory=list)
+
+
+class Attention(_Model):
+    """Something a human should look at; never an action."""
+
+    category: str
+    kind: AttentionKind
+    message: str
+    session: str | None = None
+
+
+class QuotaView(_Model):
+    daily_limit: int
+    daily_used: int
+    concurrent_limit: int
+    running: int
+    creates_planned: int
+
+
+class Plan(_Model):
+    format_version: int = FORMAT_VERSION
+    plan_id: str
+    programme: str
+    programme_path: str
+    programme_hash: str
+    endpoint: str
+    lineage: str | None
+    serial: int
+    targets: list[str] = Field(default_factory=list)
+    """Non-empty when ``--target`` limited the plan (a partial plan)."""
+    changes: list[Change] = Field(default_factory=list)
+    deferred: list[Deferred] = Field(default_factory=list)
+    attention: list[Attention] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    quota: QuotaView | None = None
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def summary(self) -> dict[str, int]:
+        counts = {kind: 0 for kind in Action.__args__}  # type: ignore[attr-defined]
+        for change in self.changes:
+            counts[change.action] += 1
+        counts["defer"] = len(self.deferred)
+        return counts

@@ -1,0 +1,1 @@
+"""Programme files: the model, loading with positions, validation and canonical formatting."""

@@ -1,0 +1,1 @@
+"""Files julesform owns: the lockfile, its atomic writes, and the apply mutex."""
