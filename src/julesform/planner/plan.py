@@ -17,7 +17,15 @@ Action = Literal["create", "approve", "import", "replace", "message", "recreate"
 """Kinds of change. A change lists the API-level steps, e.g. replace = ["forget", "create"]."""
 
 AttentionKind = Literal[
-    "awaiting_feedback", "paused", "stalled", "manual_approval", "no_pull_request", "vanished", "outdated"
+    "awaiting_feedback",
+    "paused",
+    "stalled",
+    "manual_approval",
+    "no_pull_request",
+    "vanished",
+    "outdated",
+    "failed",
+    "duplicate",
 ]
 
 
@@ -41,6 +49,10 @@ class Change(_Model):
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     prompt_diff: str | None = None
+    attempt: int | None = None
+    """Attempt number the new session gets (create, replace, recreate) or the adopted one has (import)."""
+    spec_hash: str | None = None
+    """Spec hash to record in the binding (create, replace, recreate, import, message)."""
 
 
 class Deferred(_Model):
@@ -56,6 +68,7 @@ class Attention(_Model):
     kind: AttentionKind
     message: str
     session: str | None = None
+    prompt_diff: str | None = None
 
 
 class QuotaView(_Model):
@@ -64,6 +77,12 @@ class QuotaView(_Model):
     concurrent_limit: int
     running: int
     creates_planned: int
+    planned_elsewhere: int = 0
+    """Creates already planned by other programmes on the same account (one quota)."""
+
+    @property
+    def daily_left(self) -> int:
+        return max(self.daily_limit - self.daily_used - self.planned_elsewhere, 0)
 
 
 class Plan(_Model):

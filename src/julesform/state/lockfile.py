@@ -7,11 +7,14 @@ that changes unless a binding changes. ``lineage`` is minted once; ``serial`` gr
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from julesform.errors import JulesformError
 from julesform.planner.spec import WireAutomationMode
 
 LOCKFILE_VERSION: Literal[1] = 1
@@ -60,3 +63,46 @@ class Lockfile(_Model):
     def new(cls, *, endpoint: str, programme: str) -> Lockfile:
         """An empty lockfile; it gets its lineage here, once, and serial 0 until first written."""
         return cls(lineage=str(uuid.uuid4()), serial=0, endpoint=endpoint, programme=programme)
+
+
+class LockfileError(JulesformError):
+    """The lockfile cannot be trusted (unreadable, corrupt, wrong version or endpoint); never overwrite it."""
+
+
+def default_lockfile_path(programme_path: Path) -> Path:
+    """``state/<programme-file-stem>.lock.json``, relative to where julesform runs."""
+    return Path("state") / f"{programme_path.stem}.lock.json"
+
+
+def read_lockfile(path: Path) -> Lockfile | None:
+    """The lockfile at ``path``, or None when there is none yet ("nothing bound")."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LockfileError(f"cannot read lockfile {path}: {exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LockfileError(
+            f"lockfile {path} is not valid JSON (corrupt or truncated?) at line {exc.lineno}: {exc.msg}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise LockfileError(f"lockfile {path} is not a JSON object")
+    if data.get("version") != LOCKFILE_VERSION:
+        raise LockfileError(
+            f"lockfile {path} has version {data.get('version')!r};"
+            f" this julesform reads version {LOCKFILE_VERSION}"
+        )
+    try:
+        return Lockfile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise LockfileError(f"lockfile {path} does not match its schema at {where}: {first['msg']}") from exc
+
+
+def dump_lockfile(lock: Lockfile) -> str:
+    """Deterministic JSON (sorted keys, 2-space indent, trailing newline): diffs show real changes only."""
+    return json.dumps(lock.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
