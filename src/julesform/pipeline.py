@@ -106,7 +106,9 @@ def prepare(
         if found.endpoint != client.endpoint:
             raise LockfileError(f"lockfile {path} belongs to {found.endpoint}, not {client.endpoint}")
         if found.programme != programme.name:
-            raise LockfileError(f"lockfile {path} belongs to programme {found.programme}, not {programme.name}")
+            raise LockfileError(
+                f"lockfile {path} belongs to programme {found.programme}, not {programme.name}"
+            )
     lockfile = found or Lockfile.new(endpoint=client.endpoint, programme=programme.name)
     known = set(desired) | set(lockfile.bindings)
     for target in targets:
