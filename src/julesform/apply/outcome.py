@@ -1,0 +1,67 @@
+"""What happened to each change of an apply, and the one-line summary a user reads at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["done", "failed", "skipped"]
+
+# Past tense of each action, in the order the summary lists them.
+DONE_WORDS: dict[str, str] = {
+    "create": "created",
+    "replace": "replaced",
+    "recreate": "recreated",
+    "import": "imported",
+    "approve": "approved",
+    "message": "messaged",
+    "forget": "forgotten",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one change: done (with the session it touched), failed or skipped (with why)."""
+
+    category: str
+    action: str
+    status: Status
+    detail: str
+    session: str | None = None
+
+
+@dataclass
+class ApplyReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def skipped(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "skipped"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.skipped
+
+    def summary(self, title: str = "Apply complete", extra: Sequence[str] = ()) -> str:
+        """``Apply complete: 3 created, 2 approved; 1 failed (strict-auth: quota exhausted).``"""
+        done = [o for o in self.outcomes if o.status == "done"]
+        counts = [
+            f"{sum(1 for o in done if o.action == action)} {word}"
+            for action, word in DONE_WORDS.items()
+            if any(o.action == action for o in done)
+        ]
+        counts.extend(extra)
+        text = f"{title}: " + (", ".join(counts) if counts else "nothing changed")
+        for label, group in (("failed", self.failed), ("skipped", self.skipped)):
+            if group:
+                reasons = "; ".join(f"{o.category}: {o.detail}" for o in group)
+                text += f"; {len(group)} {label} ({reasons})"
+        return text + "."

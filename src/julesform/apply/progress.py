@@ -1,0 +1,91 @@
+"""Apply progress: a live display on a terminal, one plain line per finished action otherwise.
+
+CI logs need lines that make sense on their own (``strict-auth: created sessions/123``); a person at
+a terminal wants to see what is in flight. Both go to stderr, leaving stdout to the plan and summary.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Protocol
+
+from julesform.apply.outcome import Outcome
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from julesform.console import Console
+
+
+class Reporter(Protocol):
+    def start(self, total: int) -> None: ...
+    def begin(self, category: str, action: str) -> None: ...
+    def finish(self, outcome: Outcome) -> None: ...
+    def close(self) -> None: ...
+
+
+def line_for(outcome: Outcome) -> str:
+    if outcome.status == "done":
+        return f"{outcome.category}: {outcome.detail}"
+    return f"{outcome.category}: {outcome.action} {outcome.status}: {outcome.detail}"
+
+
+class PlainReporter:
+    """One line per finished action (thread-safe: actions finish on worker threads)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._lock = threading.Lock()
+
+    def start(self, total: int) -> None:
+        pass
+
+    def begin(self, category: str, action: str) -> None:
+        pass
+
+    def finish(self, outcome: Outcome) -> None:
+        with self._lock:
+            self.console.err(line_for(outcome))
+
+    def close(self) -> None:
+        pass
+
+
+class LiveReporter:
+    """A rich progress bar for the whole apply plus a spinner line per action in flight."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+        self._progress: Progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console.rich_err,
+            transient=True,
+        )
+        self._overall: TaskID | None = None
+        self._tasks: dict[str, TaskID] = {}
+        self._lock = threading.Lock()
+
+    def start(self, total: int) -> None:
+        self._progress.start()
+        self._overall = self._progress.add_task("applying", total=total)
+
+    def begin(self, category: str, action: str) -> None:
+        with self._lock:
+            self._tasks[category] = self._progress.add_task(f"  {category}: {action}…", total=None)
+
+    def finish(self, outcome: Outcome) -> None:
+        with self._lock:
+            task = self._tasks.pop(outcome.category, None)
+            if task is not None:
+                self._progress.remove_task(task)
+            style = {"done": "green", "failed": "red", "skipped": "yellow"}[outcome.status]
+            self._progress.console.print(line_for(outcome), style=style)
+            if self._overall is not None:
+                self._progress.advance(self._overall)
+
+    def close(self) -> None:
+        self._progress.stop()
