@@ -95,8 +95,13 @@ def prepare(
     lockfile_path: Path | None = None,
     targets: Sequence[str] = (),
     replace: Sequence[str] = (),
+    only_known: bool = False,
 ) -> Prepared:
-    """Load and check the programme and its lockfile (files only, no requests)."""
+    """Load and check the programme and its lockfile (files only, no requests).
+
+    ``only_known`` (several programmes in one run) keeps the targets and replaces that name one of
+    this programme's categories instead of refusing the others.
+    """
     loaded = load_programme(programme_path)
     programme = loaded.programme
     desired = desired_categories(loaded)
@@ -111,6 +116,9 @@ def prepare(
             )
     lockfile = found or Lockfile.new(endpoint=client.endpoint, programme=programme.name)
     known = set(desired) | set(lockfile.bindings)
+    if only_known:
+        targets = [t for t in targets if t in known]
+        replace = [r for r in replace if r in desired]
     for target in targets:
         if target not in known:
             raise UsageError(f"--target {target}: {programme_path} has no category {target}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from julesform.planner.spec import SessionSpec
 
@@ -101,6 +101,16 @@ class Plan(_Model):
     attention: list[Attention] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
     quota: QuotaView | None = None
+    categories: list[str] = Field(default_factory=list)
+    """Every category this plan considered, in programme file order (removed ones last)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_summary(cls, data: Any) -> Any:
+        """The JSON document carries ``summary`` (derived); accept it back when a saved plan is read."""
+        if isinstance(data, dict) and "summary" in data:
+            data = {key: value for key, value in data.items() if key != "summary"}
+        return data
 
     @property
     def has_changes(self) -> bool:

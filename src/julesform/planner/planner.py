@@ -133,6 +133,7 @@ def make_plan(
         attention=[item for cid in selected for item in outcomes[cid].attention],
         unchanged=[cid for cid in selected if cid not in in_plan],
         quota=quota,
+        categories=selected + [c.category for c in changes if c.action == "forget"],
     )
 
 
@@ -254,13 +255,14 @@ def _bound(want: DesiredCategory, binding: Binding, live: ObservedSession, reque
     drift = binding.spec_hash != want.spec_hash
     diff = _prompt_diff(live, want) if drift else None
 
+    attempts_left = binding.attempt < settings.max_attempts
     if cid in request.replace:
         outcome.change = _replace(want, binding, live, "--replace was given", diff)
         return outcome
     if live.state == "FAILED":
-        if drift and settings.on_change == "replace":
+        if drift and settings.on_change == "replace" and attempts_left:
             outcome.change = _replace(want, binding, live, _drift_reason(binding, live, want), diff)
-        elif settings.on_failure == "recreate" and binding.attempt < settings.max_attempts:
+        elif settings.on_failure == "recreate" and attempts_left:
             outcome.change = Change(
                 category=cid,
                 action="recreate",
@@ -289,7 +291,7 @@ def _bound(want: DesiredCategory, binding: Binding, live: ObservedSession, reque
 
     if drift:
         reason = _drift_reason(binding, live, want)
-        if settings.on_change == "replace":
+        if settings.on_change == "replace" and attempts_left:
             outcome.change = _replace(want, binding, live, reason, diff)
             return outcome
         if settings.on_change == "message":
@@ -308,11 +310,16 @@ def _bound(want: DesiredCategory, binding: Binding, live: ObservedSession, reque
                 )
                 return outcome
         else:
+            why = (
+                f"on_change is {settings.on_change}"
+                if attempts_left
+                else f"attempt {binding.attempt} of {settings.max_attempts}: no attempts left"
+            )
             outcome.attention.append(
                 Attention(
                     category=cid,
                     kind="outdated",
-                    message=f"{reason}; on_change is report, so {live.name} is left as it is"
+                    message=f"{reason}; {why}, so {live.name} is left as it is"
                     f" (--replace {cid} to replace it)",
                     session=live.name,
                     prompt_diff=diff,
@@ -402,7 +409,7 @@ def _replace(
         before=_before(binding, live),
         after=_spec_summary(want.spec),
         prompt_diff=diff,
-        attempt=1,
+        attempt=binding.attempt + 1,
         spec_hash=want.spec_hash,
     )
 
