@@ -15,9 +15,11 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+from ruamel.yaml.tokens import CommentToken
 
 YamlPath = tuple[str | int, ...]
 
@@ -249,10 +251,44 @@ def _reorder(value: Any, path: YamlPath, order: KeyOrder) -> None:
             current = list(value.keys())
             target = sorted(current, key=lambda key: rank.get(str(key), len(rank)))
             if target != current:
-                for key in target:
-                    value.move_to_end(key)
+                _move_keys(value, current, target)
         for key, child in value.items():
             _reorder(child, (*path, str(key)), order)
     elif isinstance(value, CommentedSeq):
         for index, child in enumerate(value):
             _reorder(child, (*path, index), order)
+
+
+def _move_keys(mapping: CommentedMap, current: list[Any], target: list[Any]) -> None:
+    """Reorder keys so that full-line comments stay above the key they were written above.
+
+    ruamel hangs a comment on the key *before* it; split each such comment into the end-of-line part
+    (stays with its key) and the lines after it (travel with the next key, or stay at the end).
+    """
+    eol: dict[Any, str] = {}
+    above: dict[Any, str] = {}
+    trailing = ""
+    for position, key in enumerate(current):
+        entry = mapping.ca.items.get(key)
+        token = entry[2] if entry and len(entry) > 2 else None
+        text = token.value if isinstance(token, CommentToken) else ""
+        head, newline, rest = text.partition("\n")
+        eol[key] = head + newline if head.strip() else ""
+        if position + 1 < len(current):
+            above[current[position + 1]] = rest if newline else ""
+        else:
+            trailing = rest if newline else ""
+    for key in target:
+        mapping.move_to_end(key)
+    for position, key in enumerate(target):
+        following = above.get(target[position + 1], "") if position + 1 < len(target) else trailing
+        text = eol[key] + following
+        if text and not eol[key] and not isinstance(mapping[key], (LiteralScalarString, FoldedScalarString)):
+            text = "\n" + text  # end the key's own line first (a block scalar has already ended it)
+        entry = mapping.ca.items.setdefault(key, [None, None, None, None])
+        if not text:
+            entry[2] = None
+        elif isinstance(entry[2], CommentToken):
+            entry[2].value = text
+        else:
+            entry[2] = CommentToken(text, start_mark=CommentMark(0))
