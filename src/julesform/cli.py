@@ -21,6 +21,9 @@ from julesform.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, Julesform
 
 # name -> module holding a click command called ``command``; imported only when used (fast start-up).
 COMMANDS: dict[str, str] = {
+    "validate": "julesform.commands.validate",
+    "fmt": "julesform.commands.fmt",
+    "schema": "julesform.commands.schema",
 }
 
 
