@@ -161,11 +161,16 @@ class JulesClient:
 
     def create_session(self, body: dict[str, object]) -> Session:
         """Create a session from a flat Session body. Never retried: see ``AmbiguousCreate``."""
-        data = self._request("POST", "sessions", kind=CallKind.CREATE, body=body)
+        where = self._path("sessions")
         try:
-            return self._parse_named(Session, data, "POST", self._path("sessions"), "session")
+            data = self._request("POST", "sessions", kind=CallKind.CREATE, body=body)
+            return self._parse_named(Session, data, "POST", where, "session")
         except BadResponse as exc:
-            raise self._ambiguous("POST", self._path("sessions"), str(exc)) from None
+            if exc.http_status is not None and not 200 <= exc.http_status < 300:
+                raise
+            # It answered 2xx, so the session exists, but we could not read which one it is.
+            detail = str(exc).removeprefix(f"unexpected response from POST {where}: ")
+            raise self._ambiguous("POST", where, f"answered but {detail}") from None
 
     def get_session(self, name: str) -> Session:
         path = _session_path(name)
