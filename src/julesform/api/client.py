@@ -345,7 +345,8 @@ class JulesClient:
         while True:
             try:
                 reply = self._send(method, url, params, body)
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, ConnectionError) as exc:
+                # ConnectionError: an in-process (WSGI) app cut the "connection", as a dropped socket would.
                 wait = self._after_transport_error(exc, kind, state, method, where)
                 self._trace(f"retrying {method} {where} in {wait:.2f} s after {_describe(exc)}")
                 state.wait(wait)
@@ -398,7 +399,12 @@ class JulesClient:
         return reply
 
     def _after_transport_error(
-        self, exc: httpx.TransportError, kind: CallKind, state: RetryState, method: str, where: str
+        self,
+        exc: httpx.TransportError | ConnectionError,
+        kind: CallKind,
+        state: RetryState,
+        method: str,
+        where: str,
     ) -> float:
         """The wait before retrying after a network failure, or raise the error this call ends with."""
         what = self._key.redact(_describe(exc))
@@ -544,10 +550,10 @@ def _require_name(name: str, method: str, where: str, what: str) -> None:
         )
 
 
-def _describe(exc: httpx.TransportError) -> str:
+def _describe(exc: httpx.TransportError | ConnectionError) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out ({type(exc).__name__})"
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if isinstance(exc, httpx.RemoteProtocolError | ConnectionError):
         return f"connection dropped ({exc})"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
