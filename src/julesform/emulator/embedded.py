@@ -1,0 +1,111 @@
+"""The emulator behind ``julesform --emulator``: in-process, persisted, on an accelerated wall clock.
+
+State lives in ``<state_dir>/emulator.json``. Each request loads it, answers, and saves it atomically
+when anything changed, all under a filelock on a sidecar file, so separate CLI runs (even concurrent
+ones) share one consistent emulated service and see their sessions progress between runs.
+
+Differences from the real service, on purpose: it accepts the fixed key ``EMBEDDED_API_KEY`` and it
+connects any ``sources/github/OWNER/REPO`` on first use (the real service knows only repos the Jules
+GitHub app was installed on).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from julesform.emulator.app import EmulatorApp
+from julesform.emulator.clock import AcceleratedClock
+from julesform.emulator.faults import Faults
+from julesform.emulator.service import Emulator
+from julesform.emulator.state import EmulatorState
+from julesform.errors import JulesformError
+from julesform.state.store import atomic_write_text
+
+EMBEDDED_API_KEY = "emulator"
+EMBEDDED_SPEED = 60.0  # one real second = one emulated minute
+STATE_FILE = "emulator.json"
+FORMAT = 1
+
+
+class EmulatorStateUnreadable(JulesformError):
+    """The persisted emulator state exists but cannot be used; it is left untouched."""
+
+
+class EmbeddedApp:
+    """A WSGI callable that runs every request against the state file, under the sidecar lock."""
+
+    def __init__(self, state_dir: Path, *, speed: float = EMBEDDED_SPEED,
+                 wall: Callable[[], float] = time.time) -> None:
+        self.path = state_dir / STATE_FILE
+        self.lock = FileLock(str(state_dir / (STATE_FILE + ".lock")))
+        self.speed = speed
+        self.wall = wall
+        state_dir.mkdir(parents=True, exist_ok=True)
+        with self.lock:
+            if not self.path.exists():
+                self._save(self._fresh(), None)
+            self._load()  # refuse an unreadable file now, before any request
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with self.lock:
+            emulator = self._load()
+            version = emulator.state.version
+            app = EmulatorApp(emulator)
+            try:
+                return [b"".join(app(environ, start_response))]
+            finally:
+                if emulator.state.version != version:
+                    self._save(emulator, emulator.clock)
+
+    def _fresh(self) -> Emulator:
+        clock = AcceleratedClock(self.speed, wall=self.wall)
+        return Emulator(clock=clock, api_keys=[EMBEDDED_API_KEY], auto_connect_sources=True)
+
+    def _load(self) -> Emulator:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT:
+                raise ValueError(f"unsupported format {data.get('format')!r}")
+            clock_data = data["clock"]
+            clock = AcceleratedClock(
+                float(clock_data["speed"]), anchor_real=float(clock_data["anchor_real"]),
+                anchor_us=int(clock_data["anchor_us"]), wall=self.wall,
+            )
+            clock.offset_us = int(clock_data.get("offset_us", 0))
+            faults = Faults()
+            faults.update(data.get("faults", {}))
+            return Emulator(
+                seed=int(data.get("seed", 0)), clock=clock, api_keys=[EMBEDDED_API_KEY],
+                auto_connect_sources=True, faults=faults, state=EmulatorState.from_dict(data["state"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise EmulatorStateUnreadable(
+                f"cannot read the emulator state {self.path} ({exc}); move it away to start a fresh emulator"
+            ) from exc
+
+    def _save(self, emulator: Emulator, clock: object) -> None:
+        used = emulator.clock
+        assert isinstance(used, AcceleratedClock)
+        data = {
+            "format": FORMAT,
+            "seed": emulator.seed,
+            "clock": {"speed": used.speed, "anchor_real": used.anchor_real, "anchor_us": used.anchor_us,
+                      "offset_us": used.offset_us},
+            "faults": emulator.faults.to_dict(),
+            "state": emulator.state.to_dict(),
+        }
+        atomic_write_text(self.path, json.dumps(data, sort_keys=True, indent=1) + "\n")
+
+
+def open_embedded_app(state_dir: Path) -> EmbeddedApp:
+    """The WSGI app behind ``julesform --emulator`` (wrapped in httpx's WSGITransport by the client).
+
+    State is kept in ``state_dir/emulator.json``, created on first use.
+    """
+    return EmbeddedApp(state_dir)
