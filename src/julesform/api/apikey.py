@@ -18,11 +18,15 @@ ENV_VAR = "JULES_API_KEY"
 
 
 class ApiKey:
-    """A secret string that only ``reveal()`` gives back."""
+    """A secret string that only ``reveal()`` gives back.
 
-    __slots__ = ("_value",)
+    ``secret=False`` is for the embedded emulator's fixed, public key: scrubbing a common word like
+    its value out of every message would only mangle them.
+    """
 
-    def __init__(self, value: str) -> None:
+    __slots__ = ("_secret", "_value")
+
+    def __init__(self, value: str, *, secret: bool = True) -> None:
         if not value or any(not (33 <= ord(c) <= 126) for c in value):
             # The value itself must not appear here: it may be a key pasted with a stray character.
             raise ConfigError(
@@ -30,12 +34,13 @@ class ApiKey:
                 "or the --api-key-file contents"
             )
         self._value = value
+        self._secret = secret
 
     def reveal(self) -> str:
         return self._value
 
     def redact(self, text: str) -> str:
-        return text.replace(self._value, REDACTED)
+        return text.replace(self._value, REDACTED) if self._secret else text
 
     def __repr__(self) -> str:
         return f"ApiKey({REDACTED})"

@@ -32,7 +32,7 @@ def client_for(app: AppContext) -> JulesClient:
         wsgi_app = open_embedded_app(app.state_dir / ".emulator")
         return JulesClient(
             EMBEDDED_BASE_URL,
-            ApiKey(EMBEDDED_API_KEY),
+            ApiKey(EMBEDDED_API_KEY, secret=False),
             endpoint=EMBEDDED_ENDPOINT,
             wsgi_app=wsgi_app,
             trace=trace,
