@@ -24,6 +24,12 @@ COMMANDS: dict[str, str] = {
     "validate": "julesform.commands.validate",
     "fmt": "julesform.commands.fmt",
     "schema": "julesform.commands.schema",
+    "plan": "julesform.commands.plan",
+    "apply": "julesform.commands.apply",
+    "import": "julesform.commands.import_cmd",
+    "refresh": "julesform.commands.refresh",
+    "force-unlock": "julesform.commands.force_unlock",
+    "emulator": "julesform.commands.emulator",
 }
 
 
