@@ -225,9 +225,11 @@ class JulesClient:
 
     # --- activities and sources ------------------------------------------------------------------
 
-    def list_activities(self, name: str, *, after: str | None = None) -> list[Activity]:
+    def list_activities(
+        self, name: str, *, after: str | None = None, page_size: int = MAX_PAGE_SIZE
+    ) -> list[Activity]:
         """All activities of a session, oldest first; ``after`` is a createTime, exclusive, sent verbatim."""
-        params: dict[str, str | int] = {"pageSize": MAX_PAGE_SIZE}
+        params: dict[str, str | int] = {"pageSize": _page_size(page_size)}
         if after is not None:
             if not _TIMESTAMP_RE.match(after):
                 raise InvalidRequest(f"not a timestamp: {after!r} (expected an RFC 3339 createTime)")
