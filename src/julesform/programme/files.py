@@ -9,7 +9,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-MAX_PROGRAMME_BYTES = 1024 * 1024
+MAX_PROGRAMME_BYTES = 512 * 1024
+"""Far above any real programme (big prompts belong in prompt files), and bounds parsing time."""
 MAX_PROMPT_FILE_BYTES = 256 * 1024
 
 
@@ -83,7 +84,7 @@ def resolve_prompt_file(programme: Path, relative: str, root: Path) -> Path:
     if not target.is_relative_to(root):
         lexical = Path(*(base / given).parts)
         via = "a symlink that leads" if _inside(lexical, root) else "a path"
-        raise FileProblem(f"prompt_file {relative!r} is {via} outside the repository ({root})")
+        raise FileProblem(f"prompt_file {relative!r} is {via} outside the repository")
     return target
 
 

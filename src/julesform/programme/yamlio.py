@@ -25,7 +25,7 @@ YamlPath = tuple[str | int, ...]
 
 MAX_ALIASES = 100
 """Alias uses allowed in one file; sharing a few lists is fine, thousands is an attack."""
-MAX_NODES = 100_000
+MAX_NODES = 50_000
 """Nodes after expanding aliases; far above any real programme, far below a memory problem."""
 MAX_DEPTH = 64
 
@@ -106,6 +106,9 @@ def _syntax_problems(text: str, exc: BaseException) -> list[YamlProblem]:
             if tabbed:
                 return tabbed
             return [YamlProblem(Position(mark.line + 1, mark.column + 1), (), _TAB_ELSEWHERE)]
+        if exc.context and "single document" in exc.context:
+            where = Position(mark.line + 1, mark.column + 1)
+            return [YamlProblem(where, (), "only one YAML document allowed")]
         message = f"YAML syntax error: {exc.problem}"
         if exc.context and exc.context_mark is not None:
             context_mark = exc.context_mark
@@ -135,19 +138,27 @@ class _Walker:
     def fail(self, node: Node, path: YamlPath, message: str) -> None:
         self.problems.append(YamlProblem(self.keys.get(path) or _position(node), path, message))
 
+    def fail_at_key(self, node: Node, path: YamlPath, message: str) -> None:
+        """Report at the nearest key above ``path``: an alias's own node sits where its anchor is."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.keys:
+                self.problems.append(YamlProblem(self.keys[path[:end]], path[:end], message))
+                return
+        self.fail(node, path, message)
+
     def node(self, node: Node, path: YamlPath, depth: int) -> Any:
         self.nodes += 1
         if id(node) in self.stack:
-            self.fail(node, path, "an alias refers to its own anchor (recursive structure)")
+            self.fail_at_key(node, path, "an alias refers to its own anchor (recursive structure)")
             raise _Stop
         if id(node) in self.seen:
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
-                self.fail(node, path, f"more than {MAX_ALIASES} aliases; refusing to expand them")
+                self.fail_at_key(node, path, f"more than {MAX_ALIASES} alias uses; refusing to expand them")
                 raise _Stop
         self.seen.add(id(node))
         if self.nodes > MAX_NODES:
-            self.fail(node, path, f"the document expands to more than {MAX_NODES} values (aliases?)")
+            self.fail_at_key(node, path, f"the document holds more than {MAX_NODES} values")
             raise _Stop
         if depth > MAX_DEPTH:
             self.fail(node, path, f"nested too deeply (limit {MAX_DEPTH} levels)")
