@@ -27,9 +27,12 @@ SOURCE = "sources/github/example-org/widget-app"
 
 
 class FakeClock:
+    """The client's clock; ``also`` lets a sleep move the emulator's clock too."""
+
     def __init__(self) -> None:
         self.now = 0.0
         self.sleeps: list[float] = []
+        self.also: Callable[[float], None] = lambda seconds: None
 
     def monotonic(self) -> float:
         return self.now
@@ -37,6 +40,7 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+        self.also(seconds)
 
     def wall(self) -> float:
         return 1_790_000_000.0 + self.now
@@ -116,6 +120,28 @@ def test_activities_come_oldest_first_across_pages_and_the_cursor_is_exclusive(
     stamp = raw_time.isoformat().replace("+00:00", "Z")
     later = client.list_activities(created.name, after=stamp)
     assert [a.name for a in later] == [a.name for a in activities[3:]]
+
+
+def test_activities_404_just_after_create_is_waited_out(
+    emulator: ServedEmulator, client: JulesClient, clock: FakeClock
+) -> None:
+    emulator.emulator.faults.update({"fresh_activities_404": 5})
+    clock.also = emulator.emulator.advance
+    created = client.create_session(spec(approval=False).create_body())
+    assert client.list_activities(created.name) == []  # nothing has happened yet at 7 s
+    assert clock.sleeps == [1.0, 2.0, 4.0]
+    statuses = [(r.path.rsplit("/", 1)[-1], r.status) for r in api_requests(emulator, "GET")]
+    assert statuses == [("activities", 404), (created.id, 200)] * 3 + [("activities", 200)]
+
+
+def test_activities_of_a_deleted_session_are_not_found_at_once(
+    emulator: ServedEmulator, client: JulesClient, clock: FakeClock
+) -> None:
+    gone = emulator.emulator.seed_session(title="gone")
+    client.delete_session(gone.id)
+    with pytest.raises(NotFound, match=rf"^not found: /v1alpha/sessions/{gone.id} does not exist"):
+        client.list_activities(gone.id)
+    assert clock.sleeps == []
 
 
 def test_sources_are_listed_and_fetched_by_slash_name(client: JulesClient) -> None:
@@ -234,9 +260,11 @@ def test_a_create_dropped_after_commit_is_ambiguous_and_never_repeated(
 ) -> None:
     emulator.emulator.faults.update({"drop_next_creates": 1})
     body = spec("dropped").create_body()
-    with pytest.raises(AmbiguousCreate):
+    with pytest.raises(AmbiguousCreate, match=r"connection dropped"):
         client.create_session(body)
-    assert len(api_requests(emulator, "POST")) == 1
+    # (the emulator logs the dropped request after the socket closes, so count on the client side)
+    assert client.request_count == 1
+    assert emulator.emulator.state.created_count == 1
     assert clock.sleeps == []
     # exactly one session exists, and the caller can find it by its marker
     assert len(emulator.emulator.sessions()) == 1

@@ -228,14 +228,33 @@ class JulesClient:
     def list_activities(
         self, name: str, *, after: str | None = None, page_size: int = MAX_PAGE_SIZE
     ) -> list[Activity]:
-        """All activities of a session, oldest first; ``after`` is a createTime, exclusive, sent verbatim."""
+        """All activities of a session, oldest first; ``after`` is a createTime, exclusive, sent verbatim.
+
+        Just after a create the service answers 404 here for a few seconds. If the session itself
+        can be read, that 404 is this quirk and the listing is retried with backoff; if not, the
+        session is gone and ``NotFound`` is raised at once.
+        """
         params: dict[str, str | int] = {"pageSize": _page_size(page_size)}
         if after is not None:
             if not _TIMESTAMP_RE.match(after):
                 raise InvalidRequest(f"not a timestamp: {after!r} (expected an RFC 3339 createTime)")
             params["filter"] = f'create_time > "{after}"'
+        relative = f"{_session_path(name)}/activities"
+        state = RetryState(self._retry, self._clock, self._rand)
+        while True:
+            try:
+                return self._collect_activities(relative, params)
+            except NotFound:
+                self.get_session(name)  # NotFound again: the session is really gone
+                wait = state.next_wait()
+                if wait is None:
+                    raise
+                self._trace(f"retrying GET {self._path(relative)} in {wait:.2f} s (404 on a new session)")
+                state.wait(wait)
+
+    def _collect_activities(self, relative: str, params: dict[str, str | int]) -> list[Activity]:
         activities: list[Activity] = []
-        for page, where in self._pages(f"{_session_path(name)}/activities", params):
+        for page, where in self._pages(relative, params):
             listed = self._parse(ListActivitiesResponse, page, "GET", where)
             for activity in listed.activities:
                 _require_name(activity.name, "GET", where, "activity")
