@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    import httpx
+
     from julesform.emulator.server import ServedEmulator
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,3 +45,12 @@ def emulator() -> Iterator[ServedEmulator]:
     live.slept = slept  # type: ignore[attr-defined]
     with serve_emulator(live, EMULATOR_API_KEY) as served:
         yield served
+
+
+@pytest.fixture
+def emulator_http(emulator: ServedEmulator) -> Iterator[httpx.Client]:
+    """A plain httpx client on the served emulator, sending its key (raw wire checks, no julesform client)."""
+    import httpx
+
+    with httpx.Client(base_url=emulator.url, headers={"X-Goog-Api-Key": emulator.api_key}) as client:
+        yield client

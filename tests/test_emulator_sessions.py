@@ -26,9 +26,8 @@ def create_body(title: str = "Add tests [jf:demo/auth]", **extra: Any) -> dict[s
 
 
 @pytest.fixture
-def api(emulator: ServedEmulator) -> httpx.Client:
-    with httpx.Client(base_url=emulator.url, headers={"X-Goog-Api-Key": emulator.api_key}) as client:
-        yield client  # type: ignore[misc]
+def api(emulator_http: httpx.Client) -> httpx.Client:
+    return emulator_http
 
 
 def test_create_answers_sparse_and_never_echoes_input_only_fields(api: httpx.Client) -> None:

@@ -58,7 +58,9 @@ class RunningServer:
         return f"http://{host}:{self.port}"
 
     def start(self) -> RunningServer:
-        self.thread = threading.Thread(target=self.server.serve_forever, name="jules-emulator", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="emulator", daemon=True
+        )
         self.thread.start()
         return self
 
