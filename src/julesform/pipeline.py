@@ -46,6 +46,11 @@ ACTIVITY_STATES = frozenset({"STATE_UNSPECIFIED", "PLANNING", "AWAITING_PLAN_APP
 """States whose activities matter: an agent plan may wait, or silence may mean a stall."""
 
 
+def current_time() -> datetime:
+    """The planner's "now" (the one clock read of a plan run; tests replace it)."""
+    return datetime.now(UTC)
+
+
 @dataclass
 class PlanRun:
     """One programme's plan and everything it was computed from (apply carries it out)."""
@@ -140,7 +145,7 @@ def plan_prepared(
     prepared: Prepared, observer: AccountObserver, *, now: datetime | None = None, planned_elsewhere: int = 0
 ) -> PlanRun:
     """Observe what ``prepared`` needs and plan it; lists the account only when the plan needs it."""
-    moment = now or datetime.now(UTC)
+    moment = now or current_time()
     plan_id = str(uuid.uuid4())
     observed = observer.observe(prepared, full=False)
     plan = _make(prepared, observed, moment, plan_id, planned_elsewhere)

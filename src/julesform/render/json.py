@@ -39,8 +39,11 @@ def plan_json_schema() -> dict[str, Any]:
         "description": "How many categories each action (and defer) concerns.",
         "additionalProperties": {"type": "integer", "minimum": 0},
     }
-    plan_schema["required"] = sorted({*plan_schema.get("required", []), "summary"})
     defs["PlanDocument"] = plan_schema
+    for definition in defs.values():
+        # Serialisation writes every field, defaults included: say so, so a consumer can rely on them.
+        if "properties" in definition:
+            definition["required"] = sorted(definition["properties"])
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://julesform.invalid/schemas/plan.schema.json",
