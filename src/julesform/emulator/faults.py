@@ -4,7 +4,7 @@ that fail, stall, pause or ask for feedback. Every random choice comes from the 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 # Task quotas per Google account (jules-api.md §4): (daily tasks per rolling 24 h, concurrent tasks).
@@ -43,13 +43,16 @@ class Faults:
     revive_share: float = 0.0
 
     def update(self, changes: dict[str, Any]) -> None:
-        """Apply settings by name (admin endpoint, CLI flags); unknown names and bad values raise."""
+        """Apply settings by name (admin endpoint, CLI flags); unknown names and bad values raise and
+        leave every setting as it was."""
         known = {f.name for f in fields(self)}
-        for name, value in changes.items():
+        for name in changes:
             if name not in known:
                 raise ValueError(f"unknown fault setting {name!r}")
-            setattr(self, name, value)
-        self.check()
+        trial = replace(self, **changes)
+        trial.check()
+        for name in known:
+            setattr(self, name, getattr(trial, name))
 
     def set_plan(self, plan: str) -> None:
         """Use the daily and concurrent task quotas of a Jules plan (free, pro, ultra)."""
