@@ -205,6 +205,10 @@ def test_bare_session_id_is_accepted_and_a_path_trick_is_refused(stub: StubServe
     assert client.get_session("77").name == "sessions/77"
     with pytest.raises(InvalidRequest, match=r"not a session name: 'sessions/\.\./sources'"):
         client.get_session("sessions/../sources")
+    with pytest.raises(InvalidRequest, match=r"^not a session name: 'sessions/\.\.' \(expected"):
+        client.get_session("sessions/..")
+    with pytest.raises(InvalidRequest, match=r"not an activity name"):
+        client.get_activity("sessions/1/activities/..")
     assert client.request_count == 1
 
 
@@ -701,6 +705,7 @@ def test_plain_http_to_a_remote_host_is_refused_before_any_request(url: str) -> 
     ("url", "endpoint"),
     [
         ("https://jules.googleapis.com/v1alpha/", "https://jules.googleapis.com/v1alpha"),
+        ("HTTPS://Jules.GoogleAPIs.com/v1alpha", "https://jules.googleapis.com/v1alpha"),
         ("http://127.0.0.9:81/v1alpha", "http://127.0.0.9:81/v1alpha"),
         ("http://[::1]:8080/v1alpha", "http://[::1]:8080/v1alpha"),
         ("http://localhost:9/v1alpha", "http://localhost:9/v1alpha"),

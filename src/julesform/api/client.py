@@ -80,7 +80,7 @@ _RETRY_STATUSES: dict[CallKind, frozenset[int]] = {
 # Failures that happen before a single byte of the request reaches the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 
-_ID = r"[A-Za-z0-9_.~-]+"
+_ID = r"[A-Za-z0-9_-][A-Za-z0-9_.~-]*"  # no "." or ".." segment: a URL would resolve it elsewhere
 _SESSION_RE = re.compile(rf"^(?:sessions/)?(?P<id>{_ID})$")
 _ACTIVITY_RE = re.compile(rf"^sessions/{_ID}/activities/{_ID}$")
 _SOURCE_RE = re.compile(rf"^(?:sources/)?(?P<rest>{_ID}(?:/{_ID})*)$")
@@ -278,7 +278,7 @@ class JulesClient:
     def get_source(self, name: str) -> Source:
         """A connected repository by ``sources/github/<owner>/<repo>`` (``sources/`` may be left off)."""
         match = _SOURCE_RE.match(name)
-        if not match or ".." in name.split("/"):
+        if not match:
             raise InvalidRequest(f"not a source name: {name!r} (expected sources/github/<owner>/<repo>)")
         path = f"sources/{match['rest']}"
         return self._parse_named(Source, self._get(path), "GET", self._path(path), "source")

@@ -49,4 +49,4 @@ def normalise_base_url(url: str) -> str:
             f"refusing plain http:// to {host}: the API key would travel unencrypted; "
             "use https:// (http:// is allowed only to 127.0.0.1, ::1 or localhost)"
         )
-    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    return f"{scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
