@@ -1,0 +1,131 @@
+"""Where processes matter: ``kill -9`` mid-apply, and two applies at once, as real CLI processes.
+
+The emulator is served on loopback by the test process (with real per-request latency, so an apply
+takes long enough to be caught in the middle); the CLI runs as a subprocess talking to it. Waits
+poll the emulator's request log or the lock's holder record, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apply_support import Category, write_programme
+from julesform.emulator import Emulator
+from julesform.emulator.server import serve_emulator
+from julesform.planner.spec import parse_marker
+from julesform.state.lockfile import read_lockfile
+from julesform.state.mutex import holder_path
+
+KEY = "process-test-key"
+SAFETY_NET_S = 120.0  # only so a broken build cannot hang the suite; no assertion depends on time
+
+
+@pytest.fixture
+def slow_emulator() -> Iterator[Any]:
+    live = Emulator(seed=99, api_keys=[KEY], sleep=time.sleep)
+    live.faults.latency = 0.02
+    with serve_emulator(live, KEY) as served:
+        yield served
+
+
+def cli(served: Any, *args: str) -> list[str]:
+    return [sys.executable, "-m", "julesform", "--api-url", served.url, *args]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "JULES_API_KEY": KEY, "NO_COLOR": "1"}
+
+
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + SAFETY_NET_S
+    while not condition():
+        assert process.poll() is None, f"the apply ended early: {process.communicate()}"
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.005)
+
+
+def creates(served: Any) -> int:
+    return sum(1 for r in served.emulator.requests if r.method == "POST" and r.path.endswith("/sessions"))
+
+
+def marked(served: Any, programme: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for session in served.emulator.sessions():
+        parsed = parse_marker(session.title)
+        if parsed is not None and parsed[0] == programme:
+            found.setdefault(parsed[1], []).append(f"sessions/{session.id}")
+    return found
+
+
+def test_kill_9_in_the_middle_of_a_30_category_apply_then_apply_again(
+    slow_emulator: Any, tmp_path: Path
+) -> None:
+    cids = [f"c{i:02d}" for i in range(30)]
+    programme = write_programme(
+        tmp_path, "big", [Category(cid) for cid in cids], require_plan_approval=False, tier="ultra"
+    )
+    lockfile = tmp_path / "state" / "big.lock.json"
+    apply = cli(slow_emulator, "apply", "--yes", str(programme))
+    first = subprocess.Popen(apply, cwd=tmp_path, env=env(), text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_until(lambda: creates(slow_emulator) >= 7, first)
+    os.kill(first.pid, signal.SIGKILL)
+    first.communicate()
+    assert first.returncode == -signal.SIGKILL
+
+    interrupted = read_lockfile(lockfile)  # never torn: it parses, whatever the moment of the kill
+    assert interrupted is not None
+    assert 0 < len(interrupted.bindings) < 30
+    assert creates(slow_emulator) < 30
+
+    second = subprocess.run(apply, cwd=tmp_path, env=env(), text=True, capture_output=True, check=False)
+    assert second.returncode == 0, second.stderr
+    assert "Apply complete:" in second.stdout
+
+    final = read_lockfile(lockfile)
+    assert final is not None and final.pending == {}
+    live = marked(slow_emulator, "big")
+    assert sorted(live) == cids
+    assert {cid: len(names) for cid, names in live.items()} == dict.fromkeys(cids, 1)  # no duplicates
+    bound = {cid: b.session for cid, b in final.bindings.items()}
+    assert bound == {cid: names[0] for cid, names in live.items()}
+    assert final.serial > interrupted.serial
+
+    check = subprocess.run(cli(slow_emulator, "plan", "--detailed-exitcode", str(programme)),
+                           cwd=tmp_path, env=env(), text=True, capture_output=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_second_apply_fails_at_once_naming_the_first(slow_emulator: Any, tmp_path: Path) -> None:
+    programme = write_programme(tmp_path, "pair", [Category(f"c{i}") for i in range(8)], tier="ultra")
+    lockfile = tmp_path / "state" / "pair.lock.json"
+    apply = cli(slow_emulator, "apply", "--yes", str(programme))
+    first = subprocess.Popen(apply, cwd=tmp_path, env=env(), text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        def first_holds_the_lock() -> bool:
+            try:
+                return bool(json.loads(holder_path(lockfile).read_text())["pid"] == first.pid)
+            except (OSError, ValueError):
+                return False
+
+        wait_until(first_holds_the_lock, first)
+        second = subprocess.run(apply, cwd=tmp_path, env=env(), text=True, capture_output=True, check=False)
+    finally:
+        first.kill()
+        first.communicate()
+    assert second.returncode == 1
+    assert second.stdout == ""
+    assert second.stderr.startswith(f"error: state/pair.lock.json is locked by apply (pid {first.pid} on ")
+    assert "julesform force-unlock " in second.stderr
+    assert len(second.stderr.splitlines()) == 1
