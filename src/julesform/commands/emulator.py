@@ -104,13 +104,13 @@ def command(app: AppContext, /, host: str, port: int, allow_remote: bool, seed: 
         app.console.err("  export JULES_API_KEY=<the key given with --api-key>")
     app.console.err("Press Ctrl-C to stop.")
     try:
-        server.serve_forever()
+        server.serve_forever()  # werkzeug swallows the KeyboardInterrupt of Ctrl-C and returns
     except KeyboardInterrupt:
-        app.console.err("emulator stopped")
-        return EXIT_INTERRUPTED
+        pass
     finally:
         server.server.server_close()
-    return 0
+    app.console.err("emulator stopped")
+    return EXIT_INTERRUPTED
 
 
 def _faults(options: dict[str, Any]) -> Faults:
