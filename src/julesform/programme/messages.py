@@ -7,6 +7,8 @@ and, for an unknown key, the key they probably meant.
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,6 +16,8 @@ from pydantic_core import ErrorDetails
 
 from julesform.programme import model
 from julesform.programme.yamlio import YamlPath
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_<>?-]+")
 
 _TYPE_WORDS = {
     "int_type": "a whole number",
@@ -121,5 +125,10 @@ def render_path(path: YamlPath) -> str:
     """``categories[2].depends_on[0]``: how a user finds the spot, whatever the indentation."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part)}]"  # keys with spaces, dots or control characters stay one line
     return text
