@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -35,21 +34,21 @@ from julesform.api.errors import (
     AmbiguousCreate,
     ApiError,
     BadResponse,
-    InvalidRequest,
     NotFound,
     ServiceError,
     classify,
     one_line,
+    parse_status,
 )
 from julesform.api.models import (
     Activity,
-    ErrorEnvelope,
     ListActivitiesResponse,
     ListSessionsResponse,
     ListSourcesResponse,
     Session,
     Source,
 )
+from julesform.api.names import activity_path, created_after_filter, session_path, source_path
 from julesform.api.retry import Clock, RetryPolicy, RetryState, SystemClock, parse_retry_after
 
 T = TypeVar("T")
@@ -80,11 +79,6 @@ _RETRY_STATUSES: dict[CallKind, frozenset[int]] = {
 # Failures that happen before a single byte of the request reaches the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 
-_ID = r"[A-Za-z0-9_-][A-Za-z0-9_.~-]*"  # no "." or ".." segment: a URL would resolve it elsewhere
-_SESSION_RE = re.compile(rf"^(?:sessions/)?(?P<id>{_ID})$")
-_ACTIVITY_RE = re.compile(rf"^sessions/{_ID}/activities/{_ID}$")
-_SOURCE_RE = re.compile(rf"^(?:sources/)?(?P<rest>{_ID}(?:/{_ID})*)$")
-_TIMESTAMP_RE = re.compile(r"^[0-9T:.+Z-]+$")
 
 
 @dataclass(frozen=True)
@@ -173,7 +167,7 @@ class JulesClient:
             raise self._ambiguous("POST", where, f"answered but {detail}") from None
 
     def get_session(self, name: str) -> Session:
-        path = _session_path(name)
+        path = session_path(name)
         return self._parse_named(Session, self._get(path), "GET", self._path(path), "session")
 
     def iter_sessions(
@@ -196,12 +190,12 @@ class JulesClient:
 
     def approve_plan(self, name: str) -> None:
         """Approve the session's latest agent plan (retried only when the service surely did not act)."""
-        self._request("POST", f"{_session_path(name)}:approvePlan", kind=CallKind.GUARDED_WRITE, body={})
+        self._request("POST", f"{session_path(name)}:approvePlan", kind=CallKind.GUARDED_WRITE, body={})
 
     def send_message(self, name: str, prompt: str) -> None:
         """Send the agent a message (retried only when the service surely did not act: no double sends)."""
         body: dict[str, object] = {"prompt": prompt}
-        self._request("POST", f"{_session_path(name)}:sendMessage", kind=CallKind.GUARDED_WRITE, body=body)
+        self._request("POST", f"{session_path(name)}:sendMessage", kind=CallKind.GUARDED_WRITE, body=body)
 
     def archive_session(self, name: str) -> Session:
         return self._set_archived(name, "archive")
@@ -212,12 +206,12 @@ class JulesClient:
     def delete_session(self, name: str) -> None:
         """Delete for good; a 404 (already deleted, e.g. by an earlier attempt) counts as done."""
         try:
-            self._request("DELETE", _session_path(name), kind=CallKind.IDEMPOTENT_WRITE)
+            self._request("DELETE", session_path(name), kind=CallKind.IDEMPOTENT_WRITE)
         except NotFound:
             return
 
     def _set_archived(self, name: str, verb: str) -> Session:
-        path = _session_path(name)
+        path = session_path(name)
         data = self._request("POST", f"{path}:{verb}", kind=CallKind.IDEMPOTENT_WRITE, body={})
         if not data.get("name"):  # some deployments answer {}: read the session back
             return self.get_session(path)
@@ -236,10 +230,8 @@ class JulesClient:
         """
         params: dict[str, str | int] = {"pageSize": _page_size(page_size)}
         if after is not None:
-            if not _TIMESTAMP_RE.match(after):
-                raise InvalidRequest(f"not a timestamp: {after!r} (expected an RFC 3339 createTime)")
-            params["filter"] = f'create_time > "{after}"'
-        relative = f"{_session_path(name)}/activities"
+            params["filter"] = created_after_filter(after)
+        relative = f"{session_path(name)}/activities"
         state = RetryState(self._retry, self._clock, self._rand)
         while True:
             try:
@@ -262,9 +254,8 @@ class JulesClient:
         return activities
 
     def get_activity(self, name: str) -> Activity:
-        if not _ACTIVITY_RE.match(name):
-            raise InvalidRequest(f"not an activity name: {name!r} (expected sessions/<id>/activities/<id>)")
-        return self._parse_named(Activity, self._get(name), "GET", self._path(name), "activity")
+        path = activity_path(name)
+        return self._parse_named(Activity, self._get(path), "GET", self._path(path), "activity")
 
     def list_sources(self) -> list[Source]:
         sources: list[Source] = []
@@ -277,10 +268,7 @@ class JulesClient:
 
     def get_source(self, name: str) -> Source:
         """A connected repository by ``sources/github/<owner>/<repo>`` (``sources/`` may be left off)."""
-        match = _SOURCE_RE.match(name)
-        if not match:
-            raise InvalidRequest(f"not a source name: {name!r} (expected sources/github/<owner>/<repo>)")
-        path = f"sources/{match['rest']}"
+        path = source_path(name)
         return self._parse_named(Source, self._get(path), "GET", self._path(path), "source")
 
     # --- concurrency and lifecycle ---------------------------------------------------------------
@@ -467,7 +455,7 @@ class JulesClient:
                 method=method,
                 path=where,
             )
-        status, reason, message, violations = _parse_status(b"" if reply.too_large else reply.body)
+        status, reason, message, violations = parse_status(b"" if reply.too_large else reply.body)
         message = self._key.redact(message)
         violations = [(self._key.redact(f), self._key.redact(d)) for f, d in violations]
         if kind is CallKind.CREATE and reply.status >= 500:
@@ -553,13 +541,6 @@ class JulesClient:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _session_path(name: str) -> str:
-    match = _SESSION_RE.match(name)
-    if not match:
-        raise InvalidRequest(f"not a session name: {name!r} (expected sessions/<id>)")
-    return f"sessions/{match['id']}"
-
-
 def _page_size(requested: int) -> int:
     return max(1, min(MAX_PAGE_SIZE, requested))
 
@@ -577,21 +558,3 @@ def _describe(exc: httpx.TransportError | ConnectionError) -> str:
     if isinstance(exc, httpx.RemoteProtocolError | ConnectionError):
         return f"connection dropped ({exc})"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def _parse_status(body: bytes) -> tuple[str, str, str, list[tuple[str, str]]]:
-    """``(status, reason, message, field violations)`` from a google.rpc.Status body, blanks if unreadable."""
-    try:
-        envelope = ErrorEnvelope.model_validate_json(body)
-    except ValidationError:
-        return "", "", "", []
-    error = envelope.error
-    reason = ""
-    violations: list[tuple[str, str]] = []
-    for detail in error.details:
-        if isinstance(detail.get("reason"), str) and not reason:
-            reason = detail["reason"]
-        for violation in detail.get("fieldViolations") or []:
-            if isinstance(violation, dict):
-                violations.append((str(violation.get("field", "")), str(violation.get("description", ""))))
-    return error.status, reason, error.message, violations

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
+from pydantic import ValidationError
+
+from julesform.api.models import ErrorEnvelope
 from julesform.errors import JulesformError
 
 KEYS_URL = "https://jules.google.com/settings#api"
@@ -172,3 +175,21 @@ def classify(
             f"the Jules service failed: {where} returned {code}{tries}; try again later{hint}",
         )
     return make(ApiError, f"{where} returned unexpected {code}{hint}")
+
+
+def parse_status(body: bytes) -> tuple[str, str, str, list[tuple[str, str]]]:
+    """``(status, reason, message, field violations)`` from a google.rpc.Status body, blanks if unreadable."""
+    try:
+        envelope = ErrorEnvelope.model_validate_json(body)
+    except ValidationError:
+        return "", "", "", []
+    error = envelope.error
+    reason = ""
+    violations: list[tuple[str, str]] = []
+    for detail in error.details:
+        if isinstance(detail.get("reason"), str) and not reason:
+            reason = detail["reason"]
+        for violation in detail.get("fieldViolations") or []:
+            if isinstance(violation, dict):
+                violations.append((str(violation.get("field", "")), str(violation.get("description", ""))))
+    return error.status, reason, error.message, violations
