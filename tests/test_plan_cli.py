@@ -163,8 +163,10 @@ def test_waiting_agent_plan_is_approved_and_feedback_is_flagged(
     write_lockfile(emulator, {"auth": auth, "docs": docs})
     assert run(emulator, "sec.yaml") == 0
     out = capsys.readouterr().out
-    assert "  ~   auth    approve: agent plan " in out
-    assert f"waits for approval ({auth} is AWAITING_PLAN_APPROVAL); approval is auto" in out
+    assert (
+        f"  ~   auth    approve: an agent plan waits for approval ({auth} is AWAITING_PLAN_APPROVAL);"
+        " approval is auto"
+    ) in out.splitlines()
     assert f"  ! docs: {docs} asks for your feedback [awaiting_feedback]" in out
     assert "  …   routes  defer: depends on auth, not completed yet" in out
 

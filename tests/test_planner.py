@@ -177,6 +177,7 @@ def test_bound_session_in_each_state(
     assert actions(plan) == ({"auth": expected_action} if expected_action else {})
     assert [a.kind for a in plan.attention] == expected_attention
     assert plan.unchanged == ([] if expected_action else ["auth"])
+    assert plan.status == {"auth": f"sessions/1 {state}"}
 
 
 def test_approve_names_the_waiting_agent_plan() -> None:
@@ -185,7 +186,9 @@ def test_approve_names_the_waiting_agent_plan() -> None:
     [change] = plan_for(prog, lockfile({"auth": binding(prog, "auth", 1)}), observed(live)).changes
     assert change.session == "sessions/1"
     assert change.before == {"session": "sessions/1", "state": "AWAITING_PLAN_APPROVAL", "plan": "p9"}
-    assert "agent plan p9 waits for approval" in change.reason
+    assert change.reason == (
+        "an agent plan waits for approval (sessions/1 is AWAITING_PLAN_APPROVAL); approval is auto"
+    )
 
 
 def test_completed_with_a_pull_request_needs_no_attention() -> None:
@@ -340,7 +343,7 @@ def test_a_later_phase_waits_for_every_category_of_earlier_phases() -> None:
     plan = plan_for(prog, lock, half)
     assert actions(plan) == {"c": "defer"}
     assert plan.deferred[0].waiting_on == ["b"]
-    assert "phase 2 waits for earlier phases (b)" in plan.deferred[0].reason
+    assert plan.deferred[0].reason == "phase 2 waits for earlier phases to complete (b)"
     done = observed(session(1, "a", "COMPLETED", prog=prog), session(2, "b", "COMPLETED", prog=prog))
     assert actions(plan_for(prog, lock, done)) == {"c": "create"}
 

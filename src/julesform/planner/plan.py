@@ -103,6 +103,8 @@ class Plan(_Model):
     quota: QuotaView | None = None
     categories: list[str] = Field(default_factory=list)
     """Every category this plan considered, in programme file order (removed ones last)."""
+    status: dict[str, str] = Field(default_factory=dict)
+    """Category -> its session and state as observed ("sessions/123 IN_PROGRESS"), where known."""
 
     @model_validator(mode="before")
     @classmethod

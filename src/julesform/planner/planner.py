@@ -134,6 +134,11 @@ def make_plan(
         unchanged=[cid for cid in selected if cid not in in_plan],
         quota=quota,
         categories=selected + [c.category for c in changes if c.action == "forget"],
+        status={
+            cid: f"{outcome.session.name} {outcome.session.state}"
+            for cid in selected
+            if (outcome := outcomes[cid]).session is not None
+        },
     )
 
 
@@ -333,7 +338,7 @@ def _bound(want: DesiredCategory, binding: Binding, live: ObservedSession, reque
                 category=cid,
                 action="approve",
                 actions=["approve"],
-                reason=f"agent plan {plan_id} waits for approval ({live.name} is {live.state});"
+                reason=f"an agent plan waits for approval ({live.name} is {live.state});"
                 " approval is auto",
                 session=live.name,
                 before={"session": live.name, "state": live.state, "plan": plan_id},
@@ -343,7 +348,7 @@ def _bound(want: DesiredCategory, binding: Binding, live: ObservedSession, reque
                 Attention(
                     category=cid,
                     kind="manual_approval",
-                    message=f"agent plan {plan_id} of {live.name} waits for your approval"
+                    message=f"an agent plan of {live.name} waits for your approval"
                     " (approval is manual)",
                     session=live.name,
                 )
@@ -446,12 +451,14 @@ def _dependency_deferral(cid: str, waiting: list[str], desired: dict[str, Desire
     category = desired[cid].category
     deps = [w for w in waiting if w in category.depends_on]
     earlier = [w for w in waiting if w not in category.depends_on]
-    parts = []
     if deps:
-        parts.append(f"depends on {', '.join(deps)}, not completed yet")
-    if earlier:
-        parts.append(f"phase {category.phase} waits for earlier phases ({', '.join(earlier)})")
-    return Deferred(category=cid, reason="; ".join(parts), waiting_on=waiting)
+        reason = f"depends on {', '.join(deps)}, not completed yet"
+        if earlier:
+            reason += f" (and {len(earlier)} more of earlier phases)"
+    else:
+        names = ", ".join(earlier) if len(earlier) <= 3 else f"{len(earlier)} categories"
+        reason = f"phase {category.phase} waits for earlier phases to complete ({names})"
+    return Deferred(category=cid, reason=reason, waiting_on=waiting)
 
 
 def _apply_quota(
