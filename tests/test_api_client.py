@@ -374,6 +374,18 @@ def test_retry_after_in_seconds_is_honoured_exactly(stub: StubServer, clock: Fak
     assert clock.sleeps == [7.0]
 
 
+def test_long_waits_are_announced_short_ones_are_not(stub: StubServer, clock: FakeClock) -> None:
+    stub.script = [
+        Reply(status=503),
+        Reply(status=429, headers={"Retry-After": "12"}),
+        Reply(body=session(1)),
+    ]
+    notices: list[str] = []
+    make_client(stub, clock, notice=notices.append).get_session("sessions/1")
+    assert clock.sleeps == [1.0, 12.0]
+    assert notices == ["waiting 12 s before retrying GET /v1alpha/sessions/1 (HTTP 429)"]
+
+
 def test_retry_after_as_an_http_date_is_honoured(stub: StubServer, clock: FakeClock) -> None:
     when = formatdate(clock.wall() + 30, usegmt=True)
     stub.script = [Reply(status=503, headers={"Retry-After": when}), Reply(body=session(1))]

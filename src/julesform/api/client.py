@@ -58,6 +58,8 @@ M = TypeVar("M", bound=BaseModel)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 ALL_SESSIONS_FILTER = "archived = true OR archived = false"
 MAX_PAGE_SIZE = 100
+NOTICE_WAITS_FROM = 5.0
+"""Waits at least this long (seconds) are announced through ``notice`` even without ``--debug``."""
 
 
 class CallKind(Enum):
@@ -125,8 +127,13 @@ class JulesClient:
         clock: Clock | None = None,
         rand: Callable[[], float] | None = None,
         trace: Callable[[str], None] | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
-        """``wsgi_app`` serves the requests in-process (the embedded emulator); nothing leaves the process."""
+        """``wsgi_app`` serves the requests in-process (the embedded emulator); nothing leaves the process.
+
+        ``trace`` receives every request and response (``--debug``); ``notice`` is told about long
+        waits before a retry, so a user does not take a patient client for a hung one.
+        """
         self._key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key)
         if wsgi_app is None:
             self._base = normalise_base_url(base_url)
@@ -142,6 +149,7 @@ class JulesClient:
         self._clock: Clock = clock or SystemClock()
         self._rand = rand or random.random
         self._trace_fn = trace
+        self._notice_fn = notice
         t = timeouts or Timeouts()
         self._http = httpx.Client(
             transport=transport,
@@ -241,8 +249,7 @@ class JulesClient:
                 wait = state.next_wait()
                 if wait is None:
                     raise
-                self._trace(f"retrying GET {self._path(relative)} in {wait:.2f} s (404 on a new session)")
-                state.wait(wait)
+                self._pause(state, wait, "GET", self._path(relative), "404 on a new session")
 
     def _collect_activities(self, relative: str, params: dict[str, str | int]) -> list[Activity]:
         activities: list[Activity] = []
@@ -357,8 +364,7 @@ class JulesClient:
             except (httpx.TransportError, ConnectionError) as exc:
                 # ConnectionError: an in-process (WSGI) app cut the "connection", as a dropped socket would.
                 wait = self._after_transport_error(exc, kind, state, method, where)
-                self._trace(f"retrying {method} {where} in {wait:.2f} s after {_describe(exc)}")
-                state.wait(wait)
+                self._pause(state, wait, method, where, self._key.redact(_describe(exc)))
                 continue
             if 200 <= reply.status < 300:
                 return self._decode(reply, method, where)
@@ -366,8 +372,7 @@ class JulesClient:
                 asked = parse_retry_after(reply.headers.get("retry-after"), self._clock.wall())
                 pause = state.next_wait(asked)
                 if pause is not None:
-                    self._trace(f"retrying {method} {where} in {pause:.2f} s after HTTP {reply.status}")
-                    state.wait(pause)
+                    self._pause(state, pause, method, where, f"HTTP {reply.status}")
                     continue
             raise self._error_for(reply, kind, state, method, where)
 
@@ -532,6 +537,12 @@ class JulesClient:
         parsed = self._parse(model, data, method, where)
         _require_name(getattr(parsed, "name", ""), method, where, what)
         return parsed
+
+    def _pause(self, state: RetryState, seconds: float, method: str, where: str, why: str) -> None:
+        self._trace(f"retrying {method} {where} in {seconds:.2f} s after {why}")
+        if self._notice_fn is not None and seconds >= NOTICE_WAITS_FROM:
+            self._notice_fn(f"waiting {seconds:.0f} s before retrying {method} {where} ({why})")
+        state.wait(seconds)
 
     def _trace(self, line: str) -> None:
         if self._trace_fn is not None:

@@ -23,6 +23,7 @@ EMBEDDED_BASE_URL = "http://embedded.emulator.invalid/v1alpha"
 def client_for(app: AppContext) -> JulesClient:
     """The client for this run; configuration errors surface here, before any request."""
     trace = app.console.debug if app.debug else None
+    notice = app.console.err
     if app.emulator:
         if app.api_url:
             raise UsageError("--emulator cannot be combined with --api-url (or JULES_API_URL)")
@@ -36,9 +37,10 @@ def client_for(app: AppContext) -> JulesClient:
             endpoint=EMBEDDED_ENDPOINT,
             wsgi_app=wsgi_app,
             trace=trace,
+            notice=notice,
         )
     base_url = normalise_base_url(app.api_url or DEFAULT_API_URL)  # refuse a bad URL before the key matters
     key = load_api_key(app.api_key_file)
     from julesform.api.client import JulesClient
 
-    return JulesClient(base_url, key, trace=trace)
+    return JulesClient(base_url, key, trace=trace, notice=notice)
