@@ -90,3 +90,21 @@ def test_example_points_editors_at_the_schema_and_matches_it(path: Path) -> None
 def test_source_is_a_placeholder_the_user_edits() -> None:
     text = SECURITY.read_text()
     assert "source: sources/github/your-org/your-repo  # edit:" in text
+
+
+def test_readme_shows_the_small_example_verbatim() -> None:
+    readme = (REPO / "README.md").read_text()
+    small = (REPO / "programmes" / "docs-refresh.yaml").read_text()
+    assert f"```yaml\n{small}```" in readme
+
+
+def test_readme_validate_output_is_real(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from julesform.cli import main
+
+    monkeypatch.chdir(REPO)
+    readme = (REPO / "README.md").read_text()
+    command = "julesform validate programmes/security-hardening.yaml programmes/docs-refresh.yaml"
+    assert main(command.split()[1:]) == 0
+    assert f"$ {command}\n{capsys.readouterr().out}```" in readme

@@ -227,7 +227,7 @@ def test_load_programme_raises_with_every_diagnostic_and_a_one_line_summary() ->
     assert "\n" not in message
     assert message == (
         f"{BAD / 'graph.yaml'}: 6 problems (first: 9:18: categories[0].depends_on[0]: dependency cycle:"
-        " a -> c -> a; run `julesform validate` for all)"
+        " a -> c -> a; run julesform validate for all)"
     )
 
 
@@ -290,3 +290,12 @@ def test_good_minimal_programme_gets_defaults() -> None:
     assert (category.priority, category.phase, category.tests, category.hours) == ("P2", 1, 0, 0)
     assert category.settings(programme.defaults) == programme.defaults
     assert loaded.prompts == {"only": "Add a test that runs the CLI with --help."}
+
+
+def test_version_like_text_gets_a_quoting_hint(tmp_path: Path) -> None:
+    path = tmp_path / "branch.yaml"
+    path.write_text((GOOD / "minimal.yaml").read_text().replace("version: 1\n", "version: 1\nbranch: 1.10\n"))
+    _, diagnostics = check_programme(path, display="branch.yaml")
+    assert located(diagnostics) == [
+        "2:9: branch: must be text (got 1.1; YAML read a number or true/false: put it in quotes)"
+    ]

@@ -44,4 +44,4 @@ class ProgrammeInvalid(JulesformError):
         where = f"{first.line}:{first.column}: {first.path}: {first.message}"
         if count == 1:
             return f"{self.file}:{where}"
-        return f"{self.file}: {count} problems (first: {where}; run `julesform validate` for all)"
+        return f"{self.file}: {count} problems (first: {where}; run julesform validate for all)"

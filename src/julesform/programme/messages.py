@@ -77,6 +77,8 @@ def describe(error: ErrorDetails) -> str:
         return "required key is missing"
     if kind == "extra_forbidden":
         return _unknown_key(path)
+    if kind == "string_type" and isinstance(value, (int, float)):
+        return f"must be text (got {show_input(value)}; YAML read a number or true/false: put it in quotes)"
     if kind in _TYPE_WORDS:
         return f"must be {_TYPE_WORDS[kind]}{got}"
     if kind == "literal_error":
