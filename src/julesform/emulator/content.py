@@ -1,8 +1,8 @@
 """What an emulated agent "writes": plan steps, bash output and a final unified diff, all derived from
 the prompt so a programme's deliverables and promised test counts show up in the delivered patch.
 
-Recognised in a prompt: backticked file paths (``tests/...py`` are test files), ``(N tests)`` after a
-path, and an overall ``N tests``. Anything unmentioned gets a plausible default.
+Recognised in a prompt: relative file paths with a directory (``tests/.../test_*.py`` are test files),
+``(N tests)`` after a path, and an overall ``N tests``. Anything unmentioned gets a plausible default.
 """
 
 from __future__ import annotations
@@ -11,8 +11,16 @@ import random
 import re
 from dataclasses import dataclass
 
-_PATH_RE = re.compile(r"`([A-Za-z0-9_.][\w./-]*\.[A-Za-z0-9]+)`")
-_COUNT_RE = re.compile(r"\b(\d{1,4})\s+tests?\b", re.IGNORECASE)
+# A relative file path with at least one directory and an extension, backticked or not (not a URL).
+_PATH_RE = re.compile(r"(?<![\w/.:-])((?:[\w-][\w.-]*/)+[\w-][\w.-]*\.[A-Za-z0-9]+)(?![\w/])")
+_TOTAL_RES = (
+    re.compile(r"^\W*tests?\W*\(\s*(\d{1,4})\s*\)", re.IGNORECASE | re.MULTILINE),  # "## Tests (12)"
+    re.compile(r"\btests?\W{0,4}:\W*(\d{1,4})\b", re.IGNORECASE),  # "**Tests**: 12 tests"
+    re.compile(r"\b(\d{1,4})\s+tests?\b", re.IGNORECASE),  # "with 12 tests"
+)
+_AFTER_PATH_COUNT = re.compile(r"^[\s`:(\-\u2013\u2014]*(\d{1,4})\s+tests?\b", re.IGNORECASE)
+_SECTION_RE = re.compile(r"^\W*(tests?|deliverables)\b", re.IGNORECASE)
+_HEADING_RE = re.compile(r"^\s*(#|\*\*)")
 _BULLET_RE = re.compile(r"^\s*[-*]\s+(.+?)\s*$")
 DEFAULT_TESTS = 3
 
@@ -33,33 +41,56 @@ def is_test_path(path: str) -> bool:
     return path.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
+def _total(prompt: str) -> int | None:
+    for pattern in _TOTAL_RES:
+        match = pattern.search(prompt)
+        if match:
+            return int(match.group(1))
+    return None
+
+
 def deliverables(prompt: str, title: str) -> list[Deliverable]:
-    """Files the final patch creates, with how many test functions each test file gets."""
+    """Files the final patch creates, with how many test functions each test file gets.
+
+    Test files with their own count ("`tests/x.py` (15 tests)") get it; the rest of the prompt's total
+    goes to the test files named in a Tests/Deliverables section (else the first one named). Test files
+    only mentioned in passing (helpers to reuse) are left out of the patch.
+    """
     paths: list[str] = []
     explicit: dict[str, int] = {}
+    in_section: list[str] = []
+    section = False
     for line in prompt.splitlines():
+        if _SECTION_RE.match(line):
+            section = True
+        elif _HEADING_RE.match(line):
+            section = False
         for match in _PATH_RE.finditer(line):
             path = match.group(1)
             if path not in paths:
                 paths.append(path)
-            count = re.search(r"\(\s*(\d{1,4})\s+tests?\s*\)", line[match.end() :], re.IGNORECASE)
+            if section and path not in in_section:
+                in_section.append(path)
+            count = _AFTER_PATH_COUNT.match(line[match.end() :])
             if count:
                 explicit[path] = int(count.group(1))
     test_paths = [p for p in paths if is_test_path(p)]
     if not test_paths:
         test_paths = [f"tests/test_{_slug(title)}.py"]
         paths.append(test_paths[0])
-    total_match = _COUNT_RE.search(prompt)
-    total = int(total_match.group(1)) if total_match else DEFAULT_TESTS
-    # Share what the explicit counts leave over among the test files without one.
-    rest = [p for p in test_paths if p not in explicit]
-    left = max(0, total - sum(explicit.values()))
+    total = _total(prompt)
+    left = max(0, (DEFAULT_TESTS if total is None else total) - sum(explicit.values()))
+    receivers = [p for p in test_paths if p in in_section and p not in explicit]
+    if not receivers and not explicit:
+        receivers = test_paths[:1]
     counts = dict(explicit)
-    for i, path in enumerate(rest):
-        counts[path] = left // len(rest) + (1 if i < left % len(rest) else 0)
-    for path in test_paths:
-        counts[path] = max(1, counts[path])
-    return [Deliverable(p, counts.get(p, 0) if is_test_path(p) else 0) for p in paths]
+    for i, path in enumerate(receivers):
+        counts[path] = left // len(receivers) + (1 if i < left % len(receivers) else 0)
+    return [
+        Deliverable(p, counts.get(p, 0))
+        for p in paths
+        if not is_test_path(p) or counts.get(p, 0) > 0
+    ]
 
 
 def plan_steps(prompt: str, files: list[Deliverable]) -> list[str]:
