@@ -378,3 +378,47 @@ def test_one_broken_programme_fails_the_run_but_the_others_are_planned(
     out, err = capsys.readouterr()
     assert "Programme sec (sec.yaml)" in out
     assert err.startswith("error: broken.yaml: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "p.json", "sec.yaml", "sec.yaml2"], "--out saves the plan of exactly one programme file"),
+        (["--lockfile", "x.json", "sec.yaml", "sec.yaml2"], "--lockfile needs exactly one programme file"),
+        (["--replace", "auth", "sec.yaml"], "--replace auth: category auth has no bound session to replace"),
+        (["empty"], "empty holds no programme files (*.yaml, *.yml)"),
+    ],
+)
+def test_flags_that_make_no_sense_are_usage_errors(
+    workdir: Path, emulator: Any, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    Path("sec.yaml2").write_text(PROGRAMME)
+    Path("empty").mkdir()
+    assert run(emulator, *args) == 64
+    assert capsys.readouterr().err == f"error: {message}\n"
+    assert emulator.emulator.requests == []
+
+
+def test_replace_flag_plans_a_replace_of_a_bound_session(
+    workdir: Path, emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = {cid: seed(emulator, cid, state="COMPLETED") for cid in ("auth", "routes", "docs")}
+    write_lockfile(emulator, names)
+    assert run(emulator, "--detailed-exitcode", "--replace", "docs", "sec.yaml") == 2
+    out = capsys.readouterr().out
+    assert f"  -/+ docs    replace: --replace was given: a new session supersedes {names['docs']}" in out
+    assert out.splitlines()[-1] == (
+        "Plan: 0 to create, 0 to approve, 0 to import, 1 to replace, 0 to forget; 0 deferred."
+    )
+
+
+def test_target_across_several_programmes_plans_only_where_it_is_found(
+    workdir: Path, emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("web.yaml").write_text(PROGRAMME.replace("name: sec", "name: web").replace("id: docs", "id: pages"))
+    assert run(emulator, "--target", "pages", "sec.yaml", "web.yaml") == 0
+    out = capsys.readouterr().out
+    assert "Programme sec" not in out
+    assert "Partial plan: only pages (--target)" in out and "  +   pages  create: not created yet" in out
+    assert run(emulator, "--target", "nowhere", "sec.yaml", "web.yaml") == 64
+    assert capsys.readouterr().err == "error: --target nowhere: no programme has a category nowhere\n"
