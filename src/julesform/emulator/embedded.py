@@ -49,7 +49,7 @@ class EmbeddedApp:
         state_dir.mkdir(parents=True, exist_ok=True)
         with self.lock:
             if not self.path.exists():
-                self._save(self._fresh(), None)
+                self._save(self._fresh())
             self._load()  # refuse an unreadable file now, before any request
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -61,7 +61,7 @@ class EmbeddedApp:
                 return [b"".join(app(environ, start_response))]
             finally:
                 if emulator.state.version != version:
-                    self._save(emulator, emulator.clock)
+                    self._save(emulator)
 
     def _fresh(self) -> Emulator:
         clock = AcceleratedClock(self.speed, wall=self.wall)
@@ -89,7 +89,7 @@ class EmbeddedApp:
                 f"cannot read the emulator state {self.path} ({exc}); move it away to start a fresh emulator"
             ) from exc
 
-    def _save(self, emulator: Emulator, clock: object) -> None:
+    def _save(self, emulator: Emulator) -> None:
         used = emulator.clock
         assert isinstance(used, AcceleratedClock)
         data = {
