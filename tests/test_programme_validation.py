@@ -299,3 +299,12 @@ def test_version_like_text_gets_a_quoting_hint(tmp_path: Path) -> None:
     assert located(diagnostics) == [
         "2:9: branch: must be text (got 1.1; YAML read a number or true/false: put it in quotes)"
     ]
+
+
+def test_prompt_file_symlink_loop(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "loop.md").symlink_to(tmp_path / "loop.md")
+    _, diagnostics = check_programme(_programme_with_prompt_file(tmp_path, "loop.md"), display="p.yaml")
+    assert len(diagnostics) == 1
+    assert diagnostics[0].path == "categories[0].prompt_file"
+    assert "loop.md" in diagnostics[0].message

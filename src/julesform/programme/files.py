@@ -67,8 +67,11 @@ def repository_root(programme: Path) -> Path:
     """The nearest ancestor holding ``.git``, else the programme's own directory."""
     directory = programme.resolve().parent
     for candidate in (directory, *directory.parents):
-        if (candidate / ".git").exists():
-            return candidate
+        try:
+            if (candidate / ".git").exists():
+                return candidate
+        except OSError:  # an unreadable ancestor: stop looking, stay strict
+            break
     return directory
 
 
@@ -80,7 +83,10 @@ def resolve_prompt_file(programme: Path, relative: str, root: Path) -> Path:
     if given.is_absolute() or relative.startswith("~"):
         raise FileProblem(f"prompt_file {relative!r} must be relative to the programme file")
     base = programme.resolve().parent
-    target = (base / given).resolve()
+    try:
+        target = (base / given).resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+        raise FileProblem(f"prompt_file {relative!r} cannot be resolved (a symlink loop?)") from None
     if not target.is_relative_to(root):
         lexical = Path(*(base / given).parts)
         via = "a symlink that leads" if _inside(lexical, root) else "a path"

@@ -9,6 +9,7 @@ bound (the "billion laughs" attack) or loop on themselves.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,9 +96,9 @@ def _syntax_problems(text: str, exc: BaseException) -> list[YamlProblem]:
         return [YamlProblem(Position(line, column), (), message)]
     if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
         mark = exc.problem_mark
-        lines = text.splitlines()
+        lines = re.split(r"\r\n|\r|\n", text)
         bad_line = lines[mark.line] if mark.line < len(lines) else ""
-        if "\t" in bad_line[: mark.column + 1]:
+        if bad_line[mark.column : mark.column + 1] == "\t" or "'\\t'" in str(exc.problem):
             tabbed = [
                 YamlProblem(Position(number, line.index("\t") + 1), (), _TAB_INDENT)
                 for number, line in enumerate(lines, start=1)
