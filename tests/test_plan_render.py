@@ -137,6 +137,13 @@ def test_markdown_stays_under_githubs_limit_and_points_to_the_json() -> None:
     assert "```diff\n-step 0: xxx" in text
 
 
+def test_markdown_table_shows_symbols_verbatim_in_code_spans() -> None:
+    text = render_markdown([every_action_plan()])
+    assert "| `<=` | `adopt` | import | sessions/2 (IN_PROGRESS) carries the marker [jf:sec/adopt]" in text
+    assert "<summary><code>&lt;= adopt</code> import</summary>" in text
+    assert "| `-/+` | `drifted` | replace |" in text
+
+
 def test_markdown_fences_diffs_that_hold_backticks() -> None:
     prog = programme({"id": "a", "on_change": "replace", "prompt": "use ```code``` <script>"})
     lock = lockfile({"a": binding(prog, "a", 1, spec_hash="sha256:old")})

@@ -55,7 +55,7 @@ def _plan_blocks(plan: Plan) -> list[str]:
     if rows:
         blocks.append("| | category | action | why |\n|---|---|---|---|")
         blocks += [
-            f"| `{_cell(SYMBOLS[action])}` | `{cid}` | {action} | {_cell(reason)} |"
+            f"| `{SYMBOLS[action]}` | `{cid}` | {action} | {_cell(reason)} |"
             for cid, action, reason in rows
         ]
         blocks.append("")
