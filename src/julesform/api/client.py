@@ -567,5 +567,5 @@ def _describe(exc: httpx.TransportError | ConnectionError) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out ({type(exc).__name__})"
     if isinstance(exc, httpx.RemoteProtocolError | ConnectionError):
-        return f"connection dropped ({exc})"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return one_line(f"connection dropped ({exc})")
+    return one_line(f"{type(exc).__name__}: {exc}") if str(exc) else type(exc).__name__

@@ -164,7 +164,7 @@ def classify(
             f"{where} was refused: the session is not in a state that allows it ({code}){hint}",
         )
     if http_status == 400 or status == "INVALID_ARGUMENT":
-        listed = "; ".join(f"{field}: {one_line(desc, 120)}" for field, desc in violations)
+        listed = one_line("; ".join(f"{one_line(f, 80)}: {one_line(d, 120)}" for f, d in violations), 600)
         detail = listed or one_line(server_message) or "no details given"
         error = make(InvalidRequest, f"invalid request to {where} ({code}): {detail}")
         error.violations = tuple(violations)
