@@ -166,3 +166,25 @@ def test_admin_endpoints_drive_a_separate_emulator(
     logged = httpx.get(f"{admin}/requests").json()["requests"]
     assert [r["status"] for r in logged] == [429, 200]
     assert all(not r["path"].startswith("/_emulator") for r in logged)
+
+
+def test_queued_quota_mode_holds_creates_in_queued_until_a_slot_frees(
+    emulator_http: httpx.Client, emulator: ServedEmulator
+) -> None:
+    live = emulator.emulator
+    live.faults.update({"concurrent_quota": 1, "daily_quota": 3, "quota_error": "QUEUED"})
+    first = emulator_http.post("/sessions", json=BODY).json()["id"]
+    second = emulator_http.post("/sessions", json=BODY)
+    assert second.status_code == 200
+    held = second.json()["id"]
+    live.advance(100)
+    assert emulator_http.get(f"/sessions/{first}").json()["state"] == "IN_PROGRESS"
+    assert emulator_http.get(f"/sessions/{held}").json()["state"] == "QUEUED"
+    assert "activities" not in emulator_http.get(f"/sessions/{held}/activities").json()
+    live.advance(3600)  # the first completes, the held one starts
+    assert emulator_http.get(f"/sessions/{first}").json()["state"] == "COMPLETED"
+    assert emulator_http.get(f"/sessions/{held}").json()["state"] == "QUEUED"
+    live.advance(30)
+    assert emulator_http.get(f"/sessions/{held}").json()["state"] == "PLANNING"
+    assert emulator_http.post("/sessions", json=BODY).status_code == 200
+    assert emulator_http.post("/sessions", json=BODY).status_code == 429  # the daily quota still refuses

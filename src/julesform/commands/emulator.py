@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 _KEY_PARAM = re.compile(r"(^|&)key=[^&]*")
 SHARE = click.FloatRange(0.0, 1.0)
+QUOTA_ERRORS = ("RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "QUEUED")  # as in emulator.faults (lazy import)
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
@@ -42,9 +43,9 @@ def _share(name: str, what: str) -> Decorator:
               help="Apply that Jules plan's daily and concurrent task quotas.")
 @click.option("--daily-quota", type=click.IntRange(min=0), help="Tasks per rolling 24 h (emulated time).")
 @click.option("--concurrent-quota", type=click.IntRange(min=0), help="Sessions running at once.")
-@click.option("--quota-error", type=click.Choice(["RESOURCE_EXHAUSTED", "FAILED_PRECONDITION"]),
-              default="RESOURCE_EXHAUSTED", show_default=True,
-              help="What a create gets when a quota is spent.")
+@click.option("--quota-error", type=click.Choice(QUOTA_ERRORS), default="RESOURCE_EXHAUSTED",
+              show_default=True,
+              help="What a create gets when a quota is spent (QUEUED: accepted, held until a slot frees).")
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0,
               help="Real seconds added to every request.")
 @click.option("--rate-limit-burst", type=click.IntRange(min=0), default=0,

@@ -9,7 +9,7 @@ from typing import Any
 
 # Task quotas per Google account (jules-api.md §4): (daily tasks per rolling 24 h, concurrent tasks).
 PLAN_QUOTAS: dict[str, tuple[int, int]] = {"free": (15, 3), "pro": (100, 15), "ultra": (300, 60)}
-QUOTA_ERRORS = ("RESOURCE_EXHAUSTED", "FAILED_PRECONDITION")
+QUOTA_ERRORS = ("RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "QUEUED")
 SHARES = ("fail_share", "stall_share", "pause_share", "feedback_share", "pending_plan_share", "revive_share")
 
 
@@ -27,7 +27,9 @@ class Faults:
     error_methods: list[str] = field(default_factory=lambda: ["GET", "POST", "DELETE"])
     # The next N creates commit the session, then the connection is dropped without a response.
     drop_next_creates: int = 0
-    # Task quotas (None = unlimited) and which error an exhausted quota gives on create.
+    # Task quotas (None = unlimited) and what a create gets when one is spent: 429 RESOURCE_EXHAUSTED,
+    # 400 FAILED_PRECONDITION, or QUEUED (concurrent quota only: accepted, but sits in QUEUED until a
+    # slot frees; the daily quota then answers 429).
     daily_quota: int | None = None
     concurrent_quota: int | None = None
     quota_error: str = "RESOURCE_EXHAUSTED"

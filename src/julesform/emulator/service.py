@@ -155,11 +155,20 @@ class Emulator:
     # --- the API ---------------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Bring every session up to the current emulated time."""
+        """Bring every session up to the current emulated time, then start held sessions that now fit."""
         now = self.now_us()
         for session in self.state.sessions.values():
             if lifecycle.materialise(session, now, self.seed):
                 self.state.version += 1
+        held = [s for s in self.state.sessions.values() if _held(s)]
+        for session in sorted(held, key=lambda s: (s.create_us, int(s.id))):
+            limit = self.faults.concurrent_quota
+            if limit is not None and self._running() >= limit:
+                break
+            session.blocked = None
+            lifecycle.start_script(session, now, self.seed)
+            lifecycle.materialise(session, now, self.seed)
+            self.state.version += 1
 
     def create_session(self, body: Any) -> JsonDict:
         fields = validation.create_body(body)
@@ -168,8 +177,8 @@ class Emulator:
             self._source(source)
         self.tick()
         now = self.now_us()
-        self._check_quota(now)
-        return session_body(self._create(fields, now, None), sparse=True)
+        hold = self._check_quota(now)
+        return session_body(self._create(fields, now, None, hold=hold), sparse=True)
 
     def get_session(self, session_id: str) -> JsonDict:
         return session_body(self._session(session_id))
@@ -288,18 +297,27 @@ class Emulator:
             raise not_found()
         return source
 
-    def _check_quota(self, now: int) -> None:
+    def _running(self) -> int:
+        """Sessions holding a concurrent slot (held ones wait for a slot, they do not hold one)."""
+        return sum(1 for s in self.state.sessions.values() if s.state in RUNNING_STATES and not _held(s))
+
+    def _check_quota(self, now: int) -> bool:
+        """Raise the configured error when a quota is spent; True = accept but hold in QUEUED."""
         faults = self.faults
         recent = [t for t in self.state.create_log_us if t > now - DAY_US]
-        running = sum(1 for s in self.state.sessions.values() if s.state in RUNNING_STATES)
         daily_out = faults.daily_quota is not None and len(recent) >= faults.daily_quota
-        concurrent_out = faults.concurrent_quota is not None and running >= faults.concurrent_quota
+        concurrent_out = faults.concurrent_quota is not None and self._running() >= faults.concurrent_quota
+        if concurrent_out and not daily_out and faults.quota_error == "QUEUED":
+            return True
         if daily_out or concurrent_out:
             if faults.quota_error == "FAILED_PRECONDITION":
                 raise failed_precondition()
             raise resource_exhausted()
+        return False
 
-    def _create(self, fields: JsonDict, at_us: int, behaviour: Behaviour | None) -> Session:
+    def _create(
+        self, fields: JsonDict, at_us: int, behaviour: Behaviour | None, *, hold: bool = False
+    ) -> Session:
         count = self.state.created_count
         rng = seeded(self.seed, "session", count)
         session_id = str(rng.randrange(10**18, 2**64))  # 19-20 digits: more than int64 holds
@@ -318,7 +336,10 @@ class Emulator:
             update_us=at_us,
             behaviour=behaviour or self._behaviour(count),
         )
-        lifecycle.start_script(session, at_us, self.seed)
+        if hold:
+            session.blocked = {"on": "queue", "resume_step": 0}
+        else:
+            lifecycle.start_script(session, at_us, self.seed)
         self.state.sessions[session_id] = session
         self.state.create_log_us = [t for t in self.state.create_log_us if t > at_us - DAY_US] + [at_us]
         self.state.created_count += 1
@@ -344,6 +365,10 @@ class Emulator:
             complete_with_pending_plan=rng.random() < f.pending_plan_share,
             revive=rng.random() < f.revive_share,
         )
+
+
+def _held(session: Session) -> bool:
+    return session.blocked is not None and session.blocked["on"] == "queue"
 
 
 def _newest_first_key(create_us: int, session_id: str) -> tuple[int, int]:
