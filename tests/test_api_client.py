@@ -448,6 +448,7 @@ def test_idempotent_writes_are_retried_after_a_dropped_connection(stub: StubServ
         (Reply(drop=True), "connection dropped"),
         (Reply(delay=2.0), "timed out"),
         (Reply(status=200, body=b"<html>"), "not JSON"),
+        (Reply(status=200, body=b"garbled", headers={"Content-Encoding": "gzip"}), "could not be decoded"),
     ],
 )
 def test_a_create_is_never_retried_and_an_unclear_outcome_is_ambiguous(
@@ -632,6 +633,15 @@ def test_unreadable_responses_name_the_endpoint(
     with pytest.raises(BadResponse) as caught:
         make_client(stub, clock).get_session("sessions/1")
     assert str(caught.value).startswith("unexpected response from " + expected)
+
+
+def test_a_body_that_does_not_decode_is_refused(stub: StubServer, clock: FakeClock) -> None:
+    stub.script = [Reply(body=b"this is not gzip", headers={"Content-Encoding": "gzip"})]
+    with pytest.raises(BadResponse) as caught:
+        make_client(stub, clock).get_session("sessions/1")
+    assert str(caught.value) == (
+        "unexpected response from GET /v1alpha/sessions/1: the body could not be decoded (gzip)"
+    )
 
 
 def test_a_huge_body_is_refused(stub: StubServer, clock: FakeClock) -> None:

@@ -401,6 +401,14 @@ class JulesClient:
                         too_large = True
                         break
                     chunks.append(chunk)
+        except httpx.DecodingError:
+            raise BadResponse(
+                f"unexpected response from {method} {request.url.path}: the body could not be decoded "
+                f"({response.headers.get('content-encoding', 'no content encoding')})",
+                http_status=response.status_code,
+                method=method,
+                path=request.url.path,
+            ) from None
         finally:
             response.close()
         reply = _Reply(response.status_code, response.headers, b"".join(chunks), too_large)
