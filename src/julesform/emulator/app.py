@@ -6,6 +6,7 @@ under ``/_emulator/`` (outside the API prefix) so a separate process can be driv
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import re
 import socket
@@ -90,12 +91,10 @@ def _read_json(request: Request) -> Any:
 
 
 class EmulatorApp:
-    """WSGI callable serving one ``Emulator``. ``after_request`` runs after each API request (persistence)."""
+    """WSGI callable serving one ``Emulator``; ``log`` sees every API request once it is answered."""
 
-    def __init__(self, emulator: Emulator, *, after_request: Callable[[], None] | None = None,
-                 log: Callable[[RequestRecord], None] | None = None) -> None:
+    def __init__(self, emulator: Emulator, *, log: Callable[[RequestRecord], None] | None = None) -> None:
         self.emulator = emulator
-        self.after_request = after_request
         self.log = log
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -116,8 +115,6 @@ class EmulatorApp:
         record = RequestRecord(request.method, request.path, request.query_string.decode(), status)
         with self.emulator.lock:
             self.emulator.requests.append(record)
-            if self.after_request is not None:
-                self.after_request()
         if self.log is not None:
             self.log(record)
 
@@ -126,7 +123,7 @@ class EmulatorApp:
     def _api(self, request: Request) -> Response:
         route = self._route(request)
         if route is None:
-            page = _NOT_FOUND_PAGE.format(path=request.path)
+            page = _NOT_FOUND_PAGE.format(path=html.escape(request.path))
             return Response(page, 404, content_type="text/html; charset=UTF-8")
         rpc, handler, match = route
         emulator = self.emulator
