@@ -52,40 +52,45 @@ class PlainReporter:
 
 
 class LiveReporter:
-    """A rich progress bar for the whole apply plus a spinner line per action in flight."""
+    """A rich progress bar for the whole apply, naming the actions in flight; finished lines above it."""
 
     def __init__(self, console: Console) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
         self._progress: Progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=30),
             MofNCompleteColumn(),
+            TextColumn("{task.description}"),
             console=console.rich_err,
             transient=True,
         )
-        self._overall: TaskID | None = None
-        self._tasks: dict[str, TaskID] = {}
+        self._task: TaskID | None = None
+        self._in_flight: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def start(self, total: int) -> None:
         self._progress.start()
-        self._overall = self._progress.add_task("applying", total=total)
+        self._task = self._progress.add_task("", total=total)
+
+    def _describe(self) -> str:
+        names = [f"{cid} ({action})" for cid, action in self._in_flight.items()]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        return f"in flight: {shown}" if names else ""
 
     def begin(self, category: str, action: str) -> None:
         with self._lock:
-            self._tasks[category] = self._progress.add_task(f"  {category}: {action}…", total=None)
+            self._in_flight[category] = action
+            if self._task is not None:
+                self._progress.update(self._task, description=self._describe())
 
     def finish(self, outcome: Outcome) -> None:
         with self._lock:
-            task = self._tasks.pop(outcome.category, None)
-            if task is not None:
-                self._progress.remove_task(task)
+            self._in_flight.pop(outcome.category, None)
             style = {"done": "green", "failed": "red", "skipped": "yellow"}[outcome.status]
-            self._progress.console.print(line_for(outcome), style=style)
-            if self._overall is not None:
-                self._progress.advance(self._overall)
+            self._progress.console.print(line_for(outcome), style=style, highlight=False)
+            if self._task is not None:
+                self._progress.update(self._task, advance=1, description=self._describe())
 
     def close(self) -> None:
         self._progress.stop()
