@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from julesform.cli import main
-from julesform.programme.fmt import canonical
+from julesform.programme.fmt import CATEGORY_ORDER, TOP_ORDER, canonical
 from julesform.programme.yamlio import parse
 
 MESSY = """\
@@ -120,3 +123,88 @@ def test_fmt_on_the_committed_programmes_changes_nothing(capsys: pytest.CaptureF
     files = [str(p) for p in sorted((repo / "programmes").glob("*.yaml"))]
     assert main(["fmt", "--check", *files]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_a_full_line_comment_moves_with_the_key_below_it() -> None:
+    text = """\
+version: 1
+name: n
+source: sources/github/a/b
+categories:
+  - deliverables:
+      - x.py  # the module
+    # explains the prompt
+    prompt: |
+      # Heading inside the prompt, not a comment
+      Do it.
+    id: a
+    title: A
+"""
+    assert canonical(text) == """\
+version: 1
+name: n
+source: sources/github/a/b
+categories:
+  - id: a
+    title: A
+    # explains the prompt
+    prompt: |
+      # Heading inside the prompt, not a comment
+      Do it.
+    deliverables:
+      - x.py  # the module
+"""
+
+
+CATEGORY_FIELDS = {
+    "title": "T",
+    "priority": "P1",
+    "phase": "2",
+    "hours": "1.5",
+    "tests": "4",
+    "depends_on": "[]",
+    "prompt": "|\n      # a heading in the prompt\n      Body.",
+    "deliverables": "\n      - src/a.py  # module\n      - src/b.py",
+    "approval": "manual",
+    "max_attempts": "2",
+}
+TOP_FIELDS = {
+    "version": "1",
+    "name": "shuffled",
+    "source": "sources/github/a/b",
+    "branch": "'1.10'",
+    "defaults": "\n  automation_mode: none\n  stall_minutes: 5",
+    "quota": "{concurrent: 2, tier: free}",
+}
+
+
+@st.composite
+def shuffled_programmes(draw: st.DrawFn) -> str:
+    """A valid programme with keys in random order and comments sprinkled above keys."""
+    comment_id = iter(range(1000))
+
+    def comment(indent: int) -> str:
+        return f"{' ' * indent}# note {next(comment_id)}\n" if draw(st.booleans()) else ""
+
+    categories = ""
+    for index in range(draw(st.integers(1, 3))):
+        fields = {"id": f"c{index}", **CATEGORY_FIELDS}
+        order = draw(st.permutations(list(fields)))
+        categories += comment(2) + f"  - {order[0]}: {fields[order[0]]}\n"
+        categories += "".join(comment(4) + f"    {key}: {fields[key]}\n" for key in order[1:])
+    top = [comment(0) + f"{key}: {TOP_FIELDS[key]}\n" for key in draw(st.permutations(list(TOP_FIELDS)))]
+    return "".join(top) + "categories:\n" + categories
+
+
+@settings(max_examples=40, deadline=None)
+@given(text=shuffled_programmes())
+def test_canonical_orders_every_shuffle_and_keeps_data_and_comments(text: str) -> None:
+    formatted = canonical(text)
+    assert parse(formatted).data == parse(text).data
+    assert canonical(formatted) == formatted
+    assert sorted(re.findall(r"# note \d+", formatted)) == sorted(re.findall(r"# note \d+", text))
+    top_keys = [line.split(":")[0] for line in formatted.splitlines() if re.match(r"^[a-z_]+:", line)]
+    assert top_keys == [key for key in TOP_ORDER if key in top_keys]
+    for block in formatted.split("\n  - ")[1:]:
+        keys = re.findall(r"^(?:    )?([a-z_]+):", "    " + block, flags=re.MULTILINE)
+        assert keys == [key for key in CATEGORY_ORDER if key in keys]

@@ -16,11 +16,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
-from ruamel.yaml.tokens import CommentToken
 
 YamlPath = tuple[str | int, ...]
 
@@ -234,73 +232,34 @@ KeyOrder = Callable[[YamlPath], list[str] | None]
 """The canonical key order of the mapping at a path (list indexes included), or None to leave it."""
 
 
-def _round_trip() -> YAML:
+def reindent(text: str, order: KeyOrder) -> str:
+    """``text`` re-emitted with 2-space indentation (list items indented under their key).
+
+    Comments, quoting and block scalars are kept. Flow mappings (``{a: 1}``) are put in canonical key
+    order here; block mappings are reordered line by line by ``julesform.programme.fmt``, which keeps
+    full-line comments with the key below them (ruamel would carry them with the key above).
+    Only call this on a file that parsed cleanly with ``parse``: it trusts the input.
+    """
     yaml = YAML(typ="rt", pure=True)
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
-    return yaml
-
-
-def reorder_keys(text: str, order: KeyOrder) -> str:
-    """``text`` with mapping keys in canonical order and 2-space indentation, comments kept.
-
-    Only call this on a file that parsed cleanly with ``parse``: it trusts the input.
-    """
-    yaml = _round_trip()
     document = yaml.load(text)
-    _reorder(document, (), order)
+    _order_flow_mappings(document, (), order)
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()
 
 
-def _reorder(value: Any, path: YamlPath, order: KeyOrder) -> None:
+def _order_flow_mappings(value: Any, path: YamlPath, order: KeyOrder) -> None:
     if isinstance(value, CommentedMap):
         wanted = order(path)
-        if wanted is not None:
+        if wanted is not None and value.fa.flow_style():
             rank = {key: index for index, key in enumerate(wanted)}
-            current = list(value.keys())
-            target = sorted(current, key=lambda key: rank.get(str(key), len(rank)))
-            if target != current:
-                _move_keys(value, current, target)
+            for key in sorted(value.keys(), key=lambda key: rank.get(str(key), len(rank))):
+                value.move_to_end(key)
         for key, child in value.items():
-            _reorder(child, (*path, str(key)), order)
+            _order_flow_mappings(child, (*path, str(key)), order)
     elif isinstance(value, CommentedSeq):
         for index, child in enumerate(value):
-            _reorder(child, (*path, index), order)
-
-
-def _move_keys(mapping: CommentedMap, current: list[Any], target: list[Any]) -> None:
-    """Reorder keys so that full-line comments stay above the key they were written above.
-
-    ruamel hangs a comment on the key *before* it; split each such comment into the end-of-line part
-    (stays with its key) and the lines after it (travel with the next key, or stay at the end).
-    """
-    eol: dict[Any, str] = {}
-    above: dict[Any, str] = {}
-    trailing = ""
-    for position, key in enumerate(current):
-        entry = mapping.ca.items.get(key)
-        token = entry[2] if entry and len(entry) > 2 else None
-        text = token.value if isinstance(token, CommentToken) else ""
-        head, newline, rest = text.partition("\n")
-        eol[key] = head + newline if head.strip() else ""
-        if position + 1 < len(current):
-            above[current[position + 1]] = rest if newline else ""
-        else:
-            trailing = rest if newline else ""
-    for key in target:
-        mapping.move_to_end(key)
-    for position, key in enumerate(target):
-        following = above.get(target[position + 1], "") if position + 1 < len(target) else trailing
-        text = eol[key] + following
-        if text and not eol[key] and not isinstance(mapping[key], (LiteralScalarString, FoldedScalarString)):
-            text = "\n" + text  # end the key's own line first (a block scalar has already ended it)
-        entry = mapping.ca.items.setdefault(key, [None, None, None, None])
-        if not text:
-            entry[2] = None
-        elif isinstance(entry[2], CommentToken):
-            entry[2].value = text
-        else:
-            entry[2] = CommentToken(text, start_mark=CommentMark(0))
+            _order_flow_mappings(child, (*path, index), order)
