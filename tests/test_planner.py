@@ -336,6 +336,13 @@ def test_a_create_waits_until_its_dependency_completed(first_state: str | None, 
         assert deferred.reason == "depends on auth, not completed yet"
 
 
+def test_completed_with_an_agent_plan_still_waiting_does_not_release_dependants() -> None:
+    prog = programme({"id": "auth"}, {"id": "routes", "depends_on": ["auth"]})
+    lock = lockfile({"auth": binding(prog, "auth", 1)})
+    lying = with_log(session(1, "auth", "COMPLETED", prog=prog), activity("plan", 5))
+    assert actions(plan_for(prog, lock, observed(lying))) == {"auth": "approve", "routes": "defer"}
+
+
 def test_a_later_phase_waits_for_every_category_of_earlier_phases() -> None:
     prog = programme({"id": "a"}, {"id": "b"}, {"id": "c", "phase": 2})
     lock = lockfile({"a": binding(prog, "a", 1), "b": binding(prog, "b", 2)})

@@ -433,7 +433,9 @@ def _duplicate(cid: str, other: ObservedSession, kept: str, programme: str) -> A
 
 
 def _completed(outcome: _Outcome) -> bool:
-    return outcome.session is not None and outcome.session.state == "COMPLETED"
+    """Done for dependants: COMPLETED with no agent plan still waiting (the state can lie)."""
+    session = outcome.session
+    return session is not None and session.state == "COMPLETED" and not session.plan_pending
 
 
 def _waiting_on(cid: str, desired: dict[str, DesiredCategory], outcomes: dict[str, _Outcome]) -> list[str]:
