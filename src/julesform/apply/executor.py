@@ -80,6 +80,7 @@ class Executor:
         """A lockfile write that failed: nothing more may start, since it could not be recorded."""
         self._mutex = threading.Lock()
         self._quota_stopped = False
+        self._stopping = False
         self._create_budget: int | None = None
         self._programme = lockfile.programme
 
@@ -92,25 +93,29 @@ class Executor:
         self.reporter.start(len(plan.changes))
         outcomes: dict[str, Outcome] = {}
         in_plan = {change.category for change in plan.changes}
+        creates = ThreadPoolExecutor(max(1, self.options.parallelism), "jf-create")
+        others = ThreadPoolExecutor(OTHER_WORKERS, "jf-write")
         try:
-            with (
-                ThreadPoolExecutor(max(1, self.options.parallelism), "jf-create") as creates,
-                ThreadPoolExecutor(OTHER_WORKERS, "jf-write") as others,
-            ):
-                for wave in waves(plan.changes, self.depends_on):
-                    futures: list[Future[Outcome]] = []
-                    for change in wave:
-                        blocked = self._blocked_by(change, in_plan, outcomes)
-                        if blocked is not None:
-                            outcomes[change.category] = self._record(blocked)
-                            continue
-                        pool = creates if change.action in CREATE_LIKE else others
-                        futures.append(pool.submit(self._run_one, change))
-                    wait(futures)
-                    for future in futures:
-                        outcome = future.result()
-                        outcomes[outcome.category] = outcome
+            for wave in waves(plan.changes, self.depends_on):
+                futures: list[Future[Outcome]] = []
+                for change in wave:
+                    blocked = self._blocked_by(change, in_plan, outcomes)
+                    if blocked is not None:
+                        outcomes[change.category] = self._record(blocked)
+                        continue
+                    pool = creates if change.action in CREATE_LIKE else others
+                    futures.append(pool.submit(self._run_one, change))
+                wait(futures)
+                for future in futures:
+                    outcome = future.result()
+                    outcomes[outcome.category] = outcome
+        except BaseException:
+            # Ctrl-C: start nothing new, but let actions in flight finish and record themselves.
+            self._stopping = True
+            raise
         finally:
+            for pool in (creates, others):
+                pool.shutdown(wait=True, cancel_futures=True)
             self.reporter.close()
         return self.report
 
@@ -136,6 +141,8 @@ class Executor:
         return outcome
 
     def _run_one(self, change: Change) -> Outcome:
+        if self._stopping:
+            return self._record(Outcome(change.category, change.action, "skipped", "interrupted"))
         if self.fatal is not None:
             reason = "not started: the lockfile could not be written"
             return self._record(Outcome(change.category, change.action, "skipped", reason))
