@@ -6,7 +6,9 @@ them) are planned against the one account and its one quota, in the order given.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +21,9 @@ from julesform.render.json import plan_document, render_json
 from julesform.render.markdown import render_markdown
 from julesform.render.text import render_text
 from julesform.render.words import combined_summary, summary_line
+
+if TYPE_CHECKING:
+    from julesform.api.client import JulesClient
 
 
 @click.command("plan")
@@ -71,7 +76,28 @@ def command(
     if several and out is not None:
         raise UsageError("--out saves the plan of exactly one programme file")
 
+    options = _Options(output_format, detailed_exitcode, out, targets, replace, lockfile)
     client = app.client()
+    try:
+        return _plan_all(app, client, paths, options)
+    finally:
+        client.close()
+
+
+@dataclass(frozen=True)
+class _Options:
+    output_format: str
+    detailed_exitcode: bool
+    out: Path | None
+    targets: tuple[str, ...]
+    replace: tuple[str, ...]
+    lockfile: Path | None
+
+
+def _plan_all(app: AppContext, client: JulesClient, paths: list[Path], options: _Options) -> int:
+    """Plan each programme against one account view, sharing its quota; print; pick the exit code."""
+    targets = options.targets
+    several = len(paths) > 1
     observer = AccountObserver(client)
     runs: list[PlanRun] = []
     failed = False
@@ -80,7 +106,12 @@ def command(
     for path in paths:
         try:
             prepared = prepare(
-                client, path, lockfile_path=lockfile, targets=targets, replace=replace, only_known=several
+                client,
+                path,
+                lockfile_path=options.lockfile,
+                targets=targets,
+                replace=options.replace,
+                only_known=several,
             )
             if targets and not prepared.targets:
                 continue  # none of the targets is in this programme
@@ -100,14 +131,14 @@ def command(
         raise UsageError(f"--target {unknown[0]}: no programme has a category {unknown[0]}")
 
     plans = [run.plan for run in runs]
-    _print(app, plans, output_format)
-    if out is not None and plans:
-        save_plan(plans[0], out)
-        app.console.err(f"Saved the plan to {out}; carry it out with: julesform apply {out}")
+    _print(app, plans, options.output_format)
+    if options.out is not None and plans:
+        save_plan(plans[0], options.out)
+        app.console.err(f"Saved the plan to {options.out}; carry it out with: julesform apply {options.out}")
     app.console.debug(f"{client.request_count} API requests, GET only")
     if failed:
         return EXIT_ERROR
-    if detailed_exitcode and any(plan.has_changes for plan in plans):
+    if options.detailed_exitcode and any(plan.has_changes for plan in plans):
         return EXIT_CHANGES
     return EXIT_OK
 
