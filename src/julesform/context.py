@@ -24,12 +24,22 @@ class AppContext:
     api_key_file: Path | None = None
     emulator: bool = False
     state_dir: Path = field(default_factory=lambda: Path("state"))
+    _client: JulesClient | None = field(default=None, repr=False)
 
     def client(self) -> JulesClient:
-        """The API client for this run (real service, a URL, or the embedded emulator)."""
-        from julesform.api.factory import client_for
+        """The API client for this run (real service, a URL, or the embedded emulator).
 
-        return client_for(self)
+        Built once per run and closed when the command ends, so several stages share one
+        connection pool.
+        """
+        if self._client is None:
+            from julesform.api.factory import client_for
+
+            self._client = client_for(self)
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None:
+                ctx.call_on_close(self._client.close)
+        return self._client
 
 
 pass_app = click.make_pass_decorator(AppContext)
