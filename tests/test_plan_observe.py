@@ -112,3 +112,36 @@ def test_plan_time_is_the_clients_when_it_keeps_its_own() -> None:
 
     assert current_time(EmulatedClient()) == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     assert current_time(object()).tzinfo is UTC
+
+
+def test_a_silent_running_session_is_reported_stalled(
+    workdir: Path, emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    auth = seed(emulator, "auth", behaviour=Behaviour(outcome="stall"))
+    emulator.emulator.advance(600)
+    assert emulator.emulator.session(auth.removeprefix("sessions/")).state == "IN_PROGRESS"
+    write_lockfile(emulator, {"auth": auth})
+    assert run(emulator, "--target", "auth", "sec.yaml") == 0
+    assert "stalled" not in capsys.readouterr().out
+    emulator.emulator.advance(3 * 3600)
+    assert run(emulator, "--detailed-exitcode", "--target", "auth", "sec.yaml") == 0  # attention only
+    out = capsys.readouterr().out
+    assert f"  ! auth: {auth} (IN_PROGRESS) shows no activity for " in out
+    assert "(stall_minutes 30) [stalled]" in out
+
+
+def test_a_category_removed_from_the_programme_is_forgotten_loudly(
+    workdir: Path, emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = {cid: seed(emulator, cid, state="COMPLETED") for cid in ("auth", "routes", "docs")}
+    write_lockfile(emulator, names)
+    Path("sec.yaml").write_text(PROGRAMME.split("  - id: docs")[0])
+    assert run(emulator, "--detailed-exitcode", "sec.yaml") == 2
+    out = capsys.readouterr().out
+    assert (
+        f"  -   docs    forget: removed from the programme; apply drops the binding of {names['docs']}"
+        " (and archives it only if asked)"
+    ) in out.splitlines()
+    assert out.splitlines()[-1] == (
+        "Plan: 0 to create, 0 to approve, 0 to import, 0 to replace, 1 to forget; 0 deferred."
+    )
