@@ -39,9 +39,12 @@ def test_rate_limit_burst_answers_429_with_retry_after_then_recovers(
     assert "Retry-After" not in response.headers
 
 
-def test_rate_limit_retry_after_header_value(emulator_http: httpx.Client, emulator: ServedEmulator) -> None:
-    emulator.emulator.faults.update({"rate_limit_burst": 1, "retry_after": 7})
-    assert emulator_http.get("/sessions").headers["Retry-After"] == "7"
+@pytest.mark.parametrize(("seconds", "header"), [(7, "7"), (0.2, "1"), (2.5, "3")])
+def test_retry_after_is_whole_seconds_rounded_up(
+    emulator_http: httpx.Client, emulator: ServedEmulator, seconds: float, header: str
+) -> None:
+    emulator.emulator.faults.update({"rate_limit_burst": 1, "retry_after": seconds})
+    assert emulator_http.get("/sessions").headers["Retry-After"] == header
 
 
 def test_server_errors_hit_only_the_chosen_methods(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -162,7 +163,8 @@ def failed_precondition() -> ApiFault:
 
 
 def resource_exhausted(retry_after: float | None = None) -> ApiFault:
-    headers = {} if retry_after is None else {"Retry-After": str(max(0, round(retry_after)))}
+    # Retry-After takes whole seconds: round up so a client never comes back too early.
+    headers = {} if retry_after is None else {"Retry-After": str(max(0, math.ceil(retry_after)))}
     return ApiFault(
         429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).", headers=headers
     )
