@@ -46,7 +46,7 @@ def plan_json_schema() -> dict[str, Any]:
             definition["required"] = sorted(definition["properties"])
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://julesform.invalid/schemas/plan.schema.json",
+        "$id": "urn:julesform:schema:plan:1",
         "title": "julesform plan",
         "description": "Output of `julesform plan --format json` and the file `plan --out` saves.",
         "oneOf": [

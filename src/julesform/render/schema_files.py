@@ -19,7 +19,7 @@ def lockfile_json_schema() -> dict[str, Any]:
     schema = Lockfile.model_json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://julesform.invalid/schemas/lockfile.schema.json",
+        "$id": "urn:julesform:schema:lockfile:1",
         "title": "julesform lockfile",
         "description": "state/<programme>.lock.json: which session each category is bound to"
         " and what was sent to create it.",
