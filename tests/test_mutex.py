@@ -119,3 +119,16 @@ def test_force_unlock_command_finds_the_lock_by_id(
         child.kill()
         child.wait()
     assert not holder_path(lockfile).exists()
+
+
+def test_lock_timeout_waits_then_says_how_long(tmp_path: Path) -> None:
+    lockfile = tmp_path / "demo.lock.json"
+    child, _ = _hold_in_child(lockfile)
+    try:
+        with pytest.raises(LockHeld, match=rf"is locked after waiting 0\.05s by apply \(pid {child.pid} "):
+            LockfileMutex(lockfile, operation="import", timeout=0.05).acquire()
+    finally:
+        child.kill()
+        child.wait()
+    with LockfileMutex(lockfile, operation="import", timeout=5):  # the holder is gone: no wait at all
+        pass
