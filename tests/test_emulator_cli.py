@@ -50,7 +50,8 @@ def test_banner_says_how_to_point_julesform_at_it_and_ctrl_c_exits_130(
 def test_served_process_answers_api_and_admin_calls_and_stops_on_sigint() -> None:
     env = {**os.environ, "NO_COLOR": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "julesform", "emulator", "--port=0", "--api-key=k1", "--fail-share=1"],
+        [sys.executable, "-m", "julesform", "emulator", "--port=0", "--api-key=k1", "--fail-share=1",
+         "--forbid-source=acme/locked"],
         stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
     )
     try:
@@ -66,6 +67,9 @@ def test_served_process_answers_api_and_admin_calls_and_stops_on_sigint() -> Non
         httpx.post(f"{base}/_emulator/clock", json={"advance": 3600})
         session = httpx.get(f"{api}/sessions/{created.json()['id']}", headers={"X-Goog-Api-Key": "k1"}).json()
         assert session["state"] == "FAILED"
+        locked = {"prompt": "x", "sourceContext": {"source": "sources/github/acme/locked",
+                                                   "githubRepoContext": {"startingBranch": "main"}}}
+        assert httpx.post(f"{api}/sessions", params={"key": "k1"}, json=locked).status_code == 403
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)

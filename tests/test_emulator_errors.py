@@ -136,3 +136,12 @@ def test_unknown_query_parameters_are_invalid_argument(emulator_http: httpx.Clie
     assert "Cannot bind query parameter" in response.json()["error"]["message"]
     standard = {"prettyPrint": "false", "fields": "sessions.id"}
     assert emulator_http.get("/sessions", params=standard).status_code == 200
+
+
+def test_forbidden_source_is_permission_denied(emulator_http: httpx.Client, emulator: ServedEmulator) -> None:
+    emulator.emulator.faults.update({"forbidden_sources": ["sources/github/example-org/widget-app"]})
+    response = emulator_http.post("/sessions", json=GOOD)
+    assert response.status_code == 403
+    assert response.json()["error"]["status"] == "PERMISSION_DENIED"
+    assert emulator.emulator.sessions() == []
+    assert emulator_http.get("/sources/github/example-org/widget-app").status_code == 200  # still visible

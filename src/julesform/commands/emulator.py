@@ -39,6 +39,8 @@ def _share(name: str, what: str) -> Decorator:
 @click.option("--api-key", metavar="KEY", help="Accept only this key (default: any non-empty key).")
 @click.option("--source", "sources", multiple=True, metavar="OWNER/REPO",
               help="Connected repository (repeatable; default: example-org/widget-app, your-org/your-repo).")
+@click.option("--forbid-source", "forbidden_sources", multiple=True, metavar="OWNER/REPO",
+              help="A connected repository the key may not use: creates on it get 403 (repeatable).")
 @click.option("--plan", "quota_plan", type=click.Choice(["free", "pro", "ultra"]),
               help="Apply that Jules plan's daily and concurrent task quotas.")
 @click.option("--daily-quota", type=click.IntRange(min=0), help="Tasks per rolling 24 h (emulated time).")
@@ -86,6 +88,8 @@ def command(app: AppContext, /, host: str, port: int, allow_remote: bool, seed: 
         seed=seed, clock=AcceleratedClock(speed), api_keys=None if api_key is None else [api_key],
         sources=list(sources) or None, faults=_faults(faults),
     )
+    for forbidden in emulator.faults.forbidden_sources:
+        emulator.add_source(forbidden)  # visible to the key, but not usable
 
     def log(record: Any) -> None:
         query = _KEY_PARAM.sub(r"\1key=REDACTED", record.query)
@@ -126,6 +130,8 @@ def _faults(options: dict[str, Any]) -> Faults:
         value = options.pop(name)
         if value is not None:
             setattr(faults, name, value)
+    options["forbidden_sources"] = [f"sources/github/{s.removeprefix('sources/github/')}"
+                                    for s in options["forbidden_sources"]]
     options["error_methods"] = [m.strip().upper() for m in options["error_methods"].split(",") if m.strip()]
     shares = {f"{name}_share": options.pop(f"{name}_share") for name in
               ("fail", "stall", "pause", "feedback", "pending_plan", "revive")}

@@ -33,6 +33,8 @@ class Faults:
     daily_quota: int | None = None
     concurrent_quota: int | None = None
     quota_error: str = "RESOURCE_EXHAUSTED"
+    # Sources (sources/github/OWNER/REPO) the account sees but may not use: a create on one gets 403.
+    forbidden_sources: list[str] = field(default_factory=list)
     # activities.list answers 404 for this many emulated seconds after a create (eventual consistency).
     fresh_activities_404: float = 0.0
     # Shares (0..1) of new sessions that fail, stall in IN_PROGRESS, go PAUSED, ask for feedback,

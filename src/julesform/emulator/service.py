@@ -23,6 +23,7 @@ from julesform.emulator.wire import (
     encode_page_token,
     failed_precondition,
     not_found,
+    permission_denied,
     resource_exhausted,
     session_body,
     source_body,
@@ -175,6 +176,8 @@ class Emulator:
         source = fields.get("sourceContext", {}).get("source")
         if source is not None:
             self._source(source)
+            if source in self.faults.forbidden_sources:
+                raise permission_denied()
         self.tick()
         now = self.now_us()
         hold = self._check_quota(now)

@@ -158,6 +158,10 @@ def not_found() -> ApiFault:
     return ApiFault(404, "NOT_FOUND", "Requested entity was not found.")
 
 
+def permission_denied() -> ApiFault:
+    return ApiFault(403, "PERMISSION_DENIED", "The caller does not have permission")
+
+
 def failed_precondition() -> ApiFault:
     return ApiFault(400, "FAILED_PRECONDITION", "Precondition check failed.")
 
