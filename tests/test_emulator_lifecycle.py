@@ -176,12 +176,15 @@ def test_stalled_session_stays_in_progress_until_nudged(
     assert state(emulator_http, sid) == "COMPLETED"
 
 
-def test_paused_session_ends_on_agent_progress(emulator_http: httpx.Client, emulator: ServedEmulator) -> None:
+def test_paused_session_ends_on_agent_progress_and_a_message_resumes_it(emulator_http: httpx.Client, emulator: ServedEmulator) -> None:
     emulator.emulator.next_behaviours.append(Behaviour(outcome="pause"))
     sid = create(emulator_http)
     emulator.emulator.advance(3600)
     assert state(emulator_http, sid) == "PAUSED"
     assert kinds(emulator_http, sid)[-1] == "progressUpdated"
+    emulator_http.post(f"/sessions/{sid}:sendMessage", json={"prompt": "Please carry on."})
+    emulator.emulator.advance(3600)
+    assert state(emulator_http, sid) == "COMPLETED"
 
 
 def test_completed_while_plan_pending_then_approve_resumes(
