@@ -176,7 +176,9 @@ def test_stalled_session_stays_in_progress_until_nudged(
     assert state(emulator_http, sid) == "COMPLETED"
 
 
-def test_paused_session_ends_on_agent_progress_and_a_message_resumes_it(emulator_http: httpx.Client, emulator: ServedEmulator) -> None:
+def test_paused_session_ends_on_agent_progress_and_a_message_resumes_it(
+    emulator_http: httpx.Client, emulator: ServedEmulator
+) -> None:
     emulator.emulator.next_behaviours.append(Behaviour(outcome="pause"))
     sid = create(emulator_http)
     emulator.emulator.advance(3600)
