@@ -295,18 +295,6 @@ def test_vanished_bound_session_is_created_again_and_flagged() -> None:
     assert attention(plan) == [("auth", "vanished", "sessions/1")]
 
 
-def test_a_session_bound_minutes_ago_that_404s_is_not_created_twice() -> None:
-    prog = programme({"id": "auth"})
-    just_now = (NOW - timedelta(minutes=3)).isoformat().replace("+00:00", "Z")
-    lock = lockfile({"auth": binding(prog, "auth", 1, bound_at=just_now)})
-    plan = plan_for(prog, lock, observed(vanished=("sessions/1",)))
-    assert plan.changes == [] and plan.unchanged == ["auth"]
-    assert attention(plan) == [("auth", "vanished", "sessions/1")]
-    assert "is not visible yet" in plan.attention[0].message
-    later = plan_for(prog, lock, observed(vanished=("sessions/1",)), now=NOW + timedelta(minutes=8))
-    assert actions(later) == {"auth": "create"}
-
-
 def test_removed_category_is_forgotten_loudly() -> None:
     prog = programme({"id": "auth"})
     gone = binding(programme({"id": "old"}), "old", 9)

@@ -20,8 +20,6 @@ from julesform.programme.model import Programme
 from julesform.state.lockfile import Binding, Lockfile, PendingCreate
 
 CREATING = frozenset({"create", "replace", "recreate"})
-VANISH_GRACE = timedelta(minutes=10)
-"""A bound session missing for less than this since it was bound is taken as not visible yet (404 lag)."""
 PRIORITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
 
 
@@ -167,20 +165,6 @@ def _decide(
             return _import(want, candidates, pending, binding, programme)
         if binding is None:
             return _create(want, pending)
-        if _recently_bound(binding, request.now):
-            # Just after a create the service can answer 404 for a while: never create twice on that.
-            return _Outcome(
-                attention=[
-                    Attention(
-                        category=cid,
-                        kind="vanished",
-                        message=f"{binding.session} (bound at {binding.bound_at}) is not visible yet;"
-                        " a new session is planned only if it is still missing"
-                        f" {int(VANISH_GRACE.total_seconds() // 60)} min after it was bound",
-                        session=binding.session,
-                    )
-                ]
-            )
         gone = _create(want, None, attempt=binding.attempt + 1, superseded=binding.session)
         gone.attention.append(
             Attention(
@@ -205,16 +189,6 @@ def _decide(
         _duplicate(cid, other, binding.session, programme) for other in candidates
     )
     return outcome
-
-
-def _recently_bound(binding: Binding, now: datetime) -> bool:
-    try:
-        bound = datetime.fromisoformat(binding.bound_at.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    if bound.tzinfo is None:
-        bound = bound.replace(tzinfo=now.tzinfo)
-    return now - bound < VANISH_GRACE
 
 
 def _create(
