@@ -129,3 +129,41 @@ def test_a_second_apply_fails_at_once_naming_the_first(slow_emulator: Any, tmp_p
     assert second.stderr.startswith(f"error: state/pair.lock.json is locked by apply (pid {first.pid} on ")
     assert "julesform force-unlock " in second.stderr
     assert len(second.stderr.splitlines()) == 1
+
+
+def test_lost_create_response_and_saved_plans_as_separate_processes(emulator: Any, tmp_path: Path) -> None:
+    """Each step is its own process, as in CI: nothing is carried over but the files and the API."""
+    programme = write_programme(tmp_path, "ci", [Category("alpha"), Category("beta")], tier="ultra")
+    served_env = {**env(), "JULES_API_KEY": emulator.api_key}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(cli(emulator, *args), cwd=tmp_path, env=served_env, text=True,
+                              capture_output=True, check=False)
+
+    emulator.emulator.faults.drop_next_creates = 1  # the first create commits, its response is lost
+    first = run("apply", "--yes", "--parallelism", "1", str(programme))
+    assert first.returncode == 0, first.stderr
+    assert "(found by its marker after a lost response)" in first.stderr
+    again = run("apply", "--yes", str(programme))
+    assert again.returncode == 0
+    assert again.stdout.endswith("No changes. The programme matches the live sessions.\n")
+    assert {cid: len(names) for cid, names in marked(emulator, "ci").items()} == {"alpha": 1, "beta": 1}
+
+    emulator.emulator.advance(600)  # agent plans now wait for approval
+    saved = run("plan", "--out", "plan.json", str(programme))
+    assert saved.returncode == 0, saved.stderr
+    stale = run("plan", "--out", "stale.json", str(programme))
+    assert run("apply", "plan.json").returncode == 0
+    twice = run("apply", "plan.json")
+    assert twice.returncode == 1
+    assert "was already applied to state/ci.lock.json" in twice.stderr
+    assert stale.returncode == 0
+    # stale.json was made at the same serial, and approvals change no binding, so it is not stale; its
+    # approvals find the agent plans approved already and do nothing.
+    other = run("apply", "stale.json")
+    assert other.returncode == 0, other.stderr
+    assert other.stdout == (
+        "Apply complete: nothing changed; 2 already done (alpha: its agent plan was already approved;"
+        " beta: its agent plan was already approved).\n"
+    )
+    assert sum(1 for r in emulator.emulator.requests if r.path.endswith(":approvePlan")) == 2

@@ -24,6 +24,7 @@ from julesform.api.errors import AmbiguousCreate, ApiError, QuotaExhausted
 from julesform.apply.ordering import upstream_in_plan, waves
 from julesform.apply.outcome import ApplyReport, Outcome
 from julesform.errors import JulesformError
+from julesform.planner.observed import pending_plan
 from julesform.planner.plan import Change, Plan
 from julesform.planner.spec import SessionSpec, parse_marker
 from julesform.state.lockfile import Binding, Lockfile, PendingCreate
@@ -90,6 +91,7 @@ class Executor:
         """Carry out every change of ``plan``; afterwards ``fatal`` holds a lockfile error that stopped it."""
         self._programme = plan.programme
         self._create_budget = _headroom(plan)
+        self.report.order = {change.category: index for index, change in enumerate(plan.changes)}
         self.reporter.start(len(plan.changes))
         outcomes: dict[str, Outcome] = {}
         in_plan = {change.category for change in plan.changes}
@@ -290,6 +292,11 @@ class Executor:
         if change.session is None:
             return self._failed(change, "the plan names no session to approve")
         try:
+            # Approving twice is not known to be harmless, and a saved plan may be applied after someone
+            # approved in the web UI: check the agent plan still waits (activities, not the state field).
+            if pending_plan(self.client.list_activities(change.session)) is None:
+                return Outcome(change.category, "approve", "unneeded", "its agent plan was already approved",
+                               change.session)
             self.client.approve_plan(change.session)
         except ApiError as exc:
             return self._failed(change, str(exc))

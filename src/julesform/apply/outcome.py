@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-Status = Literal["done", "failed", "skipped"]
+Status = Literal["done", "unneeded", "failed", "skipped"]
+"""unneeded: the change had already happened (e.g. someone approved the agent plan meanwhile)."""
 
 # Past tense of each action, in the order the summary lists them.
 DONE_WORDS: dict[str, str] = {
@@ -34,6 +35,8 @@ class Outcome:
 @dataclass
 class ApplyReport:
     outcomes: list[Outcome] = field(default_factory=list)
+    order: dict[str, int] = field(default_factory=dict)
+    """Category -> position in the plan: the summary lists them in plan order, not finishing order."""
 
     def add(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
@@ -60,8 +63,10 @@ class ApplyReport:
         ]
         counts.extend(extra)
         text = f"{title}: " + (", ".join(counts) if counts else "nothing changed")
-        for label, group in (("failed", self.failed), ("skipped", self.skipped)):
+        unneeded = [o for o in self.outcomes if o.status == "unneeded"]
+        for label, group in (("already done", unneeded), ("failed", self.failed), ("skipped", self.skipped)):
             if group:
-                reasons = "; ".join(f"{o.category}: {o.detail}" for o in group)
+                ordered = sorted(group, key=lambda o: self.order.get(o.category, len(self.order)))
+                reasons = "; ".join(f"{o.category}: {o.detail}" for o in ordered)
                 text += f"; {len(group)} {label} ({reasons})"
         return text + "."

@@ -25,7 +25,7 @@ class Reporter(Protocol):
 
 
 def line_for(outcome: Outcome) -> str:
-    if outcome.status == "done":
+    if outcome.status in ("done", "unneeded"):
         return f"{outcome.category}: {outcome.detail}"
     return f"{outcome.category}: {outcome.action} {outcome.status}: {outcome.detail}"
 
@@ -87,7 +87,7 @@ class LiveReporter:
     def finish(self, outcome: Outcome) -> None:
         with self._lock:
             self._in_flight.pop(outcome.category, None)
-            style = {"done": "green", "failed": "red", "skipped": "yellow"}[outcome.status]
+            style = {"done": "green", "unneeded": "dim", "failed": "red", "skipped": "yellow"}[outcome.status]
             self._progress.console.print(line_for(outcome), style=style, highlight=False)
             if self._task is not None:
                 self._progress.update(self._task, advance=1, description=self._describe())

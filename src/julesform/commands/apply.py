@@ -130,6 +130,7 @@ def apply_saved(
 @click.option(
     "--parallelism",
     type=click.IntRange(1, 10),
+    metavar="N",
     default=2,
     show_default=True,
     help="Creates in flight at once (bursts of creates fail on the real service).",
