@@ -203,3 +203,20 @@ def test_summary_lists_counts_in_a_fixed_order() -> None:
         "Apply complete: 2 created, 1 imported, 1 approved; 1 failed (e: quota exhausted)."
     )
     assert not report.ok
+
+
+def test_an_agent_plan_approved_meanwhile_is_not_approved_again_and_blocks_nothing(h: Harness) -> None:
+    h.run([create("alpha")])
+    name = h.lock.bindings["alpha"].session
+    h.served.emulator.advance(600)  # plan approval not required: the emulator approved it itself
+    approve = Change(category="alpha", action="approve", actions=["approve"], reason="t", session=name)
+    report = h.run([approve, create("gamma")], depends_on={"gamma": ["alpha"]})
+    assert statuses(report) == {
+        "alpha": ("unneeded", "its agent plan was already approved"),
+        "gamma": ("done", f"created {h.lock.bindings['gamma'].session}"),
+    }
+    assert report.ok
+    assert not any(r.path.endswith(":approvePlan") for r in h.served.emulator.requests)
+    assert report.summary() == (
+        "Apply complete: 1 created; 1 already done (alpha: its agent plan was already approved)."
+    )

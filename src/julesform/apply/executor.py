@@ -126,7 +126,7 @@ class Executor:
     ) -> Outcome | None:
         for upstream in sorted(upstream_in_plan(change.category, self.depends_on, in_plan)):
             previous = outcomes.get(upstream)
-            if previous is not None and previous.status != "done":
+            if previous is not None and previous.status in ("failed", "skipped"):
                 word = "failed" if previous.status == "failed" else "was skipped"
                 reason = f"depends on {upstream}, which {word}"
                 return Outcome(change.category, change.action, "skipped", reason)

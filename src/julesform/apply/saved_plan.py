@@ -54,6 +54,11 @@ def load_saved_plan(path: Path) -> Plan:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise JulesformError(f"{path} is not a saved plan: not JSON ({exc.msg}, line {exc.lineno})") from None
+    if isinstance(data, dict) and "plans" in data:
+        raise JulesformError(
+            f"{path} holds the plans of several programmes; save one programme's plan per file "
+            "(julesform plan --out FILE PROGRAMME) to apply it"
+        )
     if isinstance(data, dict) and data.get("format_version") not in (None, FORMAT_VERSION):
         raise JulesformError(
             f"{path} is a plan of format {data.get('format_version')}; this julesform reads format "
