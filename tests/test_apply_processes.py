@@ -76,17 +76,21 @@ def test_kill_9_in_the_middle_of_a_30_category_apply_then_apply_again(
     )
     lockfile = tmp_path / "state" / "big.lock.json"
     apply = cli(slow_emulator, "apply", "--yes", str(programme))
-    first = subprocess.Popen(apply, cwd=tmp_path, env=env(), text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    wait_until(lambda: creates(slow_emulator) >= 7, first)
-    os.kill(first.pid, signal.SIGKILL)
-    first.communicate()
-    assert first.returncode == -signal.SIGKILL
+    # Two crashes at different points (each later apply carries on from the lockfile the last one left).
+    interrupted = None
+    for creates_before_kill in (7, 16):
+        first = subprocess.Popen(apply, cwd=tmp_path, env=env(), text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        wait_until(lambda n=creates_before_kill: creates(slow_emulator) >= n, first)
+        os.kill(first.pid, signal.SIGKILL)
+        first.communicate()
+        assert first.returncode == -signal.SIGKILL
 
-    interrupted = read_lockfile(lockfile)  # never torn: it parses, whatever the moment of the kill
+        interrupted = read_lockfile(lockfile)  # never torn: it parses, whatever the moment of the kill
+        assert interrupted is not None
+        assert 0 < len(interrupted.bindings) < 30
+        assert creates(slow_emulator) < 30
     assert interrupted is not None
-    assert 0 < len(interrupted.bindings) < 30
-    assert creates(slow_emulator) < 30
 
     second = subprocess.run(apply, cwd=tmp_path, env=env(), text=True, capture_output=True, check=False)
     assert second.returncode == 0, second.stderr
