@@ -3,6 +3,8 @@ delete, archive/unarchive, and proto3 JSON rules (jules-api.md §2-§3)."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import httpx
@@ -108,7 +110,21 @@ def test_default_page_size_is_30_and_values_above_100_are_coerced(
     assert len(api.get("/sessions", params={"pageSize": 500}).json()["sessions"]) == 100
 
 
-@pytest.mark.parametrize("params", [{"pageSize": "-1"}, {"pageSize": "ten"}, {"pageToken": "garbage!"}])
+def _token(*items: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(items)).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"pageSize": "-1"},
+        {"pageSize": "ten"},
+        {"pageToken": "garbage!"},
+        {"pageToken": _token("sessions")},  # well-formed but not a cursor this list issued
+        {"pageToken": _token("sessions", "x", "y")},
+        {"pageToken": _token("sources", "sources/github/a/b")},
+    ],
+)
 def test_bad_page_parameters_are_invalid_argument(api: httpx.Client, params: dict[str, str]) -> None:
     response = api.get("/sessions", params=params)
     assert response.status_code == 400

@@ -35,7 +35,18 @@ Handler = Callable[[Emulator, Request, dict[str, str], Any], dict[str, Any]]
 
 
 class DroppedConnection(ConnectionResetError):
-    """Raised after a create committed, to cut the connection without a response (a fault)."""
+    """Raised after a create committed, to cut the connection without a response (a fault).
+
+    Served by werkzeug, the socket is shut first and werkzeug drops the connection quietly; in-process
+    (httpx's WSGITransport) there is no socket and the caller sees this exception, a ConnectionError.
+    """
+
+
+def _cut(request: Request) -> None:
+    sock = request.environ.get("werkzeug.socket")
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _args(request: Request) -> dict[str, str]:
@@ -103,12 +114,13 @@ class EmulatorApp:
             with self.emulator.lock:
                 response = self._admin(request)
             return response(environ, start_response)
-        status = 0
         try:
             response = self._api(request)
-            status = response.status_code
-        finally:
-            self._record(request, status)
+        except DroppedConnection:
+            self._record(request, 0)  # before the client can notice, so the log is complete when it does
+            _cut(request)
+            raise
+        self._record(request, response.status_code)
         return response(environ, start_response)
 
     def _record(self, request: Request, status: int) -> None:
@@ -139,7 +151,7 @@ class EmulatorApp:
                 result = handler(emulator, request, match, body)
                 if rpc == "CreateSession" and emulator.faults.drop_next_creates > 0:
                     emulator.faults.drop_next_creates -= 1
-                    self._drop(request)
+                    raise DroppedConnection("emulator fault: connection dropped after the create committed")
                 return json_response(result)
             except ApiFault as fault:
                 return json_response(fault.body(), fault.code, fault.headers)
@@ -166,14 +178,6 @@ class EmulatorApp:
             if faults.error_rate and self.emulator.fault_rng.random() < faults.error_rate:
                 raise server_error(faults.error_status)
 
-    @staticmethod
-    def _drop(request: Request) -> None:
-        """Close the client's connection with no response; in-process there is no socket, so just raise."""
-        sock = request.environ.get("werkzeug.socket")
-        if isinstance(sock, socket.socket):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        raise DroppedConnection("emulator fault: connection dropped after the create committed")
 
     # --- admin -----------------------------------------------------------------------------------
 

@@ -6,11 +6,12 @@ live in ``app``; this module is what tests and the admin endpoints control direc
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from julesform.emulator import lifecycle, validation
 from julesform.emulator.clock import Clock, ManualClock
@@ -32,6 +33,21 @@ from julesform.emulator.wire import (
 DAY_US = 24 * 3600 * 1_000_000
 DEFAULT_SOURCES = ("example-org/widget-app", "your-org/your-repo")
 _SOURCE_NAME = "sources/github/{owner}/{repo}"
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _locked(method: Callable[Concatenate[Emulator, P], R]) -> Callable[Concatenate[Emulator, P], R]:
+    """API calls hold the emulator's lock, whether they come over HTTP or straight from a test."""
+
+    @functools.wraps(method)
+    def locked(self: Emulator, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 @dataclass(frozen=True)
@@ -155,6 +171,7 @@ class Emulator:
 
     # --- the API ---------------------------------------------------------------------------------
 
+    @_locked
     def tick(self) -> None:
         """Bring every session up to the current emulated time, then start held sessions that now fit."""
         now = self.now_us()
@@ -171,6 +188,7 @@ class Emulator:
             lifecycle.materialise(session, now, self.seed)
             self.state.version += 1
 
+    @_locked
     def create_session(self, body: Any) -> JsonDict:
         fields = validation.create_body(body)
         source = fields.get("sourceContext", {}).get("source")
@@ -183,9 +201,11 @@ class Emulator:
         hold = self._check_quota(now)
         return session_body(self._create(fields, now, None, hold=hold), sparse=True)
 
+    @_locked
     def get_session(self, session_id: str) -> JsonDict:
         return session_body(self._session(session_id))
 
+    @_locked
     def list_sessions(self, args: Mapping[str, str]) -> JsonDict:
         validation.check_query(args, validation.LIST_PARAMS)
         size = validation.page_size(args, 30)
@@ -193,23 +213,25 @@ class Emulator:
         self.tick()
         items = sorted((s for s in self.state.sessions.values() if s.archived in wanted), key=_newest_first)
         if args.get("pageToken"):
-            create_us, session_id = decode_page_token("sessions", args["pageToken"])
-            cursor = _newest_first_key(int(create_us), str(session_id))
+            create_us, numeric_id = decode_page_token("sessions", args["pageToken"], (int, int))
+            cursor = (-create_us, -numeric_id)
             items = [s for s in items if _newest_first(s) > cursor]
         page = items[:size]
         body: JsonDict = {}
         if page:
             body["sessions"] = [session_body(s) for s in page]
         if len(items) > size:
-            body["nextPageToken"] = encode_page_token("sessions", [page[-1].create_us, page[-1].id])
+            body["nextPageToken"] = encode_page_token("sessions", [page[-1].create_us, int(page[-1].id)])
         return body
 
+    @_locked
     def delete_session(self, session_id: str) -> JsonDict:
         self._session(session_id)
         del self.state.sessions[session_id]
         self.state.version += 1
         return {}
 
+    @_locked
     def set_archived(self, session_id: str, body: Any, archived: bool) -> JsonDict:
         validation.empty_body(body, "archive" if archived else "unarchive")
         session = self._session(session_id)
@@ -218,6 +240,7 @@ class Emulator:
         self.state.version += 1
         return session_body(session)
 
+    @_locked
     def approve_plan(self, session_id: str, body: Any) -> JsonDict:
         validation.empty_body(body, "approve_plan_request")
         session = self._session(session_id)
@@ -227,6 +250,7 @@ class Emulator:
         self.state.version += 1
         return {}
 
+    @_locked
     def send_message(self, session_id: str, body: Any) -> JsonDict:
         text = validation.message_body(body)
         session = self._session(session_id)
@@ -234,6 +258,7 @@ class Emulator:
         self.state.version += 1
         return {}
 
+    @_locked
     def list_activities(self, session_id: str, args: Mapping[str, str]) -> JsonDict:
         validation.check_query(args, validation.LIST_PARAMS)
         size = validation.page_size(args, 50)
@@ -244,8 +269,8 @@ class Emulator:
             raise not_found()
         indexed = [(i, a) for i, a in enumerate(session.activities) if after is None or a.create_us > after]
         if args.get("pageToken"):
-            (last,) = decode_page_token(f"activities/{session_id}", args["pageToken"])
-            indexed = [(i, a) for i, a in indexed if i > int(last)]
+            (last,) = decode_page_token(f"activities/{session_id}", args["pageToken"], (int,))
+            indexed = [(i, a) for i, a in indexed if i > last]
         page = indexed[:size]
         body: JsonDict = {}
         if page:
@@ -254,6 +279,7 @@ class Emulator:
             body["nextPageToken"] = encode_page_token(f"activities/{session_id}", [page[-1][0]])
         return body
 
+    @_locked
     def get_activity(self, session_id: str, activity_id: str) -> JsonDict:
         session = self._session(session_id)
         for activity in session.activities:
@@ -261,14 +287,15 @@ class Emulator:
                 return activity_body(session.id, activity)
         raise not_found()
 
+    @_locked
     def list_sources(self, args: Mapping[str, str]) -> JsonDict:
         validation.check_query(args, validation.LIST_PARAMS)
         size = validation.page_size(args, 30)
         names = validation.name_filter(args.get("filter"))
         items = sorted(s for s in self.state.sources if names is None or s in names)
         if args.get("pageToken"):
-            (last,) = decode_page_token("sources", args["pageToken"])
-            items = [name for name in items if name > str(last)]
+            (last,) = decode_page_token("sources", args["pageToken"], (str,))
+            items = [name for name in items if name > last]
         page = items[:size]
         body: JsonDict = {}
         if page:
@@ -277,6 +304,7 @@ class Emulator:
             body["nextPageToken"] = encode_page_token("sources", [page[-1]])
         return body
 
+    @_locked
     def get_source(self, name: str) -> JsonDict:
         return source_body(self._source(name))
 
@@ -374,9 +402,6 @@ def _held(session: Session) -> bool:
     return session.blocked is not None and session.blocked["on"] == "queue"
 
 
-def _newest_first_key(create_us: int, session_id: str) -> tuple[int, int]:
-    return (-create_us, -int(session_id))
-
-
 def _newest_first(session: Session) -> tuple[int, int]:
-    return _newest_first_key(session.create_us, session.id)
+    """Sort key: createTime descending, ties broken by id (descending) so pages never overlap."""
+    return (-session.create_us, -int(session.id))

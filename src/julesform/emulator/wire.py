@@ -219,15 +219,23 @@ def encode_page_token(kind: str, key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_page_token(kind: str, token: str) -> list[Any]:
-    """The cursor inside a token this emulator issued for ``kind``; 400 for anything else."""
+def decode_page_token(kind: str, token: str, shape: tuple[type, ...]) -> list[Any]:
+    """The cursor inside a token this emulator issued for ``kind`` (items of the types in ``shape``);
+    400 INVALID_ARGUMENT for anything else, however it was made."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         value = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         value = None
-    if not isinstance(value, list) or not value or value[0] != kind:
+    valid = (
+        isinstance(value, list)
+        and len(value) == len(shape) + 1
+        and value[0] == kind
+        and all(type(item) is expected for item, expected in zip(value[1:], shape, strict=True))
+    )
+    if not valid:
         raise invalid_argument(
             "Request contains an invalid argument.", [("page_token", "Invalid page token.")]
         )
+    assert isinstance(value, list)
     return value[1:]
