@@ -132,3 +132,9 @@ def test_lock_timeout_waits_then_says_how_long(tmp_path: Path) -> None:
         child.wait()
     with LockfileMutex(lockfile, operation="import", timeout=5):  # the holder is gone: no wait at all
         pass
+
+
+def test_a_lock_that_cannot_be_made_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "state").write_text("a file where the state directory should be")
+    with pytest.raises(LockHeld, match=r"^cannot take the lock .*/state/demo\.lock\.json\.lock: "):
+        LockfileMutex(tmp_path / "state" / "demo.lock.json", operation="apply").acquire()

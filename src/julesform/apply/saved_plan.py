@@ -89,7 +89,13 @@ def record_applied(lockfile_path: Path, plan_id: str) -> None:
     from julesform.state.store import atomic_write_text
 
     ids = [*applied_plan_ids(lockfile_path), plan_id][-KEEP_APPLIED:]
-    atomic_write_text(applied_path(lockfile_path), "\n".join(ids) + "\n")
+    try:
+        atomic_write_text(applied_path(lockfile_path), "\n".join(ids) + "\n")
+    except OSError as exc:
+        raise JulesformError(
+            f"not applying: cannot record the plan as applied in {applied_path(lockfile_path)} "
+            f"({exc.strerror or exc})"
+        ) from None
 
 
 def check_fresh(

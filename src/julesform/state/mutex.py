@@ -88,11 +88,15 @@ class LockfileMutex:
         self._lock = FileLock(str(sidecar_path(lockfile)), timeout=timeout, thread_local=False)
 
     def acquire(self) -> Holder:
-        self.lockfile.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.lockfile.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire(timeout=self.timeout)
         except Timeout:
             raise self._held_error() from None
+        except OSError as exc:
+            raise LockHeld(
+                f"cannot take the lock {sidecar_path(self.lockfile)}: {exc.strerror or exc}"
+            ) from None
         holder = Holder(
             lock_id=uuid.uuid4().hex[:12],
             pid=os.getpid(),
