@@ -28,6 +28,7 @@ def programme_text(
     automation_mode: str = "auto_create_pr",
     tier: str = "ultra",
     prompt_suffix: str = "",
+    defaults: dict[str, str] | None = None,
 ) -> str:
     lines = [
         "version: 1",
@@ -38,6 +39,7 @@ def programme_text(
         f"  automation_mode: {automation_mode}",
         f"  require_plan_approval: {'true' if require_plan_approval else 'false'}",
         "  approval: auto",
+        *(f"  {key}: {value}" for key, value in (defaults or {}).items()),
         "quota:",
         f"  tier: {tier}",
         "categories:",

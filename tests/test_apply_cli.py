@@ -287,3 +287,58 @@ def test_a_held_lock_fails_at_once_naming_the_holder(
     assert err.startswith(f"error: state/demo.lock.json is locked by apply (pid {holder.pid} on ")
     assert f"julesform force-unlock {holder.lock_id}" in err
     assert ws.posts() == []
+
+
+# --- replace, recreate, forget -------------------------------------------------------------------
+
+
+def test_replace_and_archive_the_old_session(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ws.apply("--target", "alpha") == 0
+    old = ws.lock()["bindings"]["alpha"]["session"]
+    capsys.readouterr()
+    assert ws.apply("--replace", "alpha", "--archive-replaced") == 0
+    out, err = capsys.readouterr()
+    new, attempt = ws.lock()["bindings"]["alpha"]["session"], ws.lock()["bindings"]["alpha"]["attempt"]
+    assert f"alpha: {old} replaced by {new} (attempt {attempt}); archived {old}" in err.splitlines()
+    assert "1 replaced" in out.splitlines()[-1]
+    assert ws.lock()["bindings"]["alpha"]["superseded"] == [old]
+    archived = {f"sessions/{s.id}": s.archived for s in ws.emu.sessions()}
+    assert archived[old] is True and archived[new] is False
+
+
+def test_a_failed_session_is_recreated_when_the_programme_says_so(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from apply_support import Category, write_programme
+
+    write_programme(ws.root, "demo", [Category("alpha")], require_plan_approval=False,
+                    defaults={"on_failure": "recreate", "max_attempts": "2"})
+    ws.emu.faults.fail_share = 1.0
+    assert ws.apply() == 0
+    first = ws.lock()["bindings"]["alpha"]["session"]
+    ws.emu.advance(24 * 3600)  # it fails
+    ws.emu.faults.fail_share = 0.0
+    capsys.readouterr()
+    assert ws.apply() == 0
+    out, err = capsys.readouterr()
+    binding = ws.lock()["bindings"]["alpha"]
+    assert f"alpha: {first} recreated as {binding['session']} (attempt 2)" in err.splitlines()
+    assert out.splitlines()[-1] == "Apply complete: 1 recreated."
+    assert binding["attempt"] == 2 and binding["superseded"] == [first]
+
+
+def test_a_removed_category_is_forgotten_and_archived_only_when_asked(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from apply_support import Category, write_programme
+
+    assert ws.apply() == 0
+    beta = ws.lock()["bindings"]["beta"]["session"]
+    write_programme(ws.root, "demo", [Category("alpha"), Category("gamma", depends_on=("alpha",))])
+    capsys.readouterr()
+    assert ws.apply("--archive-forgotten") == 0
+    out, err = capsys.readouterr()
+    assert f"beta: forgot {beta}; archived {beta}" in err.splitlines()
+    assert out.splitlines()[-1] == "Apply complete: 1 forgotten."
+    assert sorted(ws.lock()["bindings"]) == ["alpha"]
+    assert {f"sessions/{s.id}": s.archived for s in ws.emu.sessions()}[beta] is True
