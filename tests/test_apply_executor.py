@@ -220,3 +220,30 @@ def test_an_agent_plan_approved_meanwhile_is_not_approved_again_and_blocks_nothi
     assert report.summary() == (
         "Apply complete: 1 created; 1 already done (alpha: its agent plan was already approved)."
     )
+
+
+def test_ctrl_c_starts_nothing_new_and_records_what_was_in_flight(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    real_create = h.client.create_session
+    calls = 0
+
+    def create_then_ctrl_c(body: dict[str, object]) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C while the first create is in flight
+        return real_create(body)
+
+    monkeypatch.setattr(h.client, "create_session", create_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        h.run([create(f"a{i}") for i in range(6)], options=ApplyOptions(parallelism=1))
+    on_disk = read_lockfile(h.path)
+    assert on_disk is not None
+    created = {f"sessions/{s.id}" for s in h.sessions()}
+    bound = {b.session for b in on_disk.bindings.values()}
+    assert len(created) < 6  # the queued creates were never sent
+    assert bound == created and on_disk.pending == {}  # what was in flight finished and was recorded
