@@ -200,7 +200,7 @@ def test_summary_lists_counts_in_a_fixed_order() -> None:
     ]:
         report.add(outcome)
     assert report.summary() == (
-        "Apply complete: 2 created, 1 imported, 1 approved; 1 failed (e: quota exhausted)."
+        "Apply complete: 2 created, 1 approved, 1 imported; 1 failed (e: quota exhausted)."
     )
     assert not report.ok
 

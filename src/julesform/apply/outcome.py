@@ -14,8 +14,8 @@ DONE_WORDS: dict[str, str] = {
     "create": "created",
     "replace": "replaced",
     "recreate": "recreated",
-    "import": "imported",
     "approve": "approved",
+    "import": "imported",
     "message": "messaged",
     "forget": "forgotten",
 }
