@@ -40,7 +40,10 @@ def test_banner_says_how_to_point_julesform_at_it_and_ctrl_c_exits_130(
     captured = capsys.readouterr()
     assert captured.out == ""
     lines = captured.err.splitlines()
-    listening = r"Jules API emulator listening on http://127\.0\.0\.1:\d+/v1alpha \(seed 9, clock x60\)"
+    listening = (
+        r"Jules API emulator listening on http://127\.0\.0\.1:\d+/v1alpha"
+        r" \(seed 9, sessions x60 faster than real\)"
+    )
     assert re.fullmatch(listening, lines[0])
     assert re.fullmatch(r"  export JULES_API_URL=http://127\.0\.0\.1:\d+/v1alpha", lines[1])
     assert "any non-empty value" in lines[2]

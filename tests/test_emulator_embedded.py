@@ -45,7 +45,7 @@ def test_state_persists_and_progresses_between_separate_runs(tmp_path: Path) -> 
         sid = created.json()["id"]
     assert (tmp_path / "emulator.json").is_file()
 
-    wall.now += 0.5  # half a real second = 30 emulated seconds at the default speed
+    wall.now += 0.5  # half a real second = 30 seconds of a real agent's work at the default speed
     with client(EmbeddedApp(tmp_path, wall=wall)) as second:
         assert second.get(f"/sessions/{sid}").json()["state"] == "PLANNING"
         wall.now += 60

@@ -53,7 +53,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: Any) -> P
     (tmp_path / "state").mkdir()
     emulator.emulator.faults.fail_share = 0.0
 
-    def emulator_now(client: object) -> datetime:
+    def emulator_now() -> datetime:
         return datetime.fromtimestamp(emulator.emulator.now_us() / 1_000_000, UTC)
 
     monkeypatch.setattr("julesform.pipeline.current_time", emulator_now)

@@ -101,19 +101,6 @@ def test_archived_sessions_are_seen_for_quota_and_bindings(
     assert "  …   docs    defer: quota: no daily headroom (9 of 10 tasks used in the last 24 h" in out
 
 
-def test_plan_time_is_the_clients_when_it_keeps_its_own() -> None:
-    from datetime import UTC, datetime
-
-    from julesform.pipeline import current_time
-
-    class EmulatedClient:
-        def now(self) -> datetime:
-            return datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-
-    assert current_time(EmulatedClient()) == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-    assert current_time(object()).tzinfo is UTC
-
-
 def test_a_silent_running_session_is_reported_stalled(
     workdir: Path, emulator: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -46,18 +46,10 @@ ACTIVITY_STATES = frozenset({"STATE_UNSPECIFIED", "PLANNING", "AWAITING_PLAN_APP
 """States whose activities matter: an agent plan may wait, or silence may mean a stall."""
 
 
-def current_time(client: object) -> datetime:
-    """The planner's "now": the one clock read of a plan run (tests replace it).
-
-    It must be the API's own time, since quota windows and stalls compare it with the service's
-    timestamps: a client that knows better (the embedded emulator runs an accelerated clock of its
-    own) offers ``now()``; otherwise this machine's UTC clock stands in for the service's.
-    """
-    own = getattr(client, "now", None)
-    if callable(own):
-        value = own()
-        if isinstance(value, datetime):
-            return value
+def current_time() -> datetime:
+    """The planner's "now": the one clock read of a plan run (tests replace it to follow an emulator
+    on a manual clock). Quota windows and stalls compare it with the service's timestamps, which
+    the served and embedded emulators keep real too."""
     return datetime.now(UTC)
 
 
@@ -155,7 +147,7 @@ def plan_prepared(
     prepared: Prepared, observer: AccountObserver, *, now: datetime | None = None, planned_elsewhere: int = 0
 ) -> PlanRun:
     """Observe what ``prepared`` needs and plan it; lists the account only when the plan needs it."""
-    moment = now or current_time(observer.client)
+    moment = now or current_time()
     plan_id = str(uuid.uuid4())
     observed = observer.observe(prepared, full=False)
     plan = _make(prepared, observed, moment, plan_id, planned_elsewhere)

@@ -1,7 +1,8 @@
 """``julesform emulator``: serve the local Jules API emulator on loopback for demos and offline work.
 
-State lives in memory for as long as the process runs; the clock runs ``--speed`` times faster than
-the wall clock. Fault flags set the same knobs the tests use (see ``julesform.emulator.faults``).
+State lives in memory for as long as the process runs; timestamps are real and sessions progress
+``--speed`` times faster than a real agent would. Fault flags set the same knobs the tests use (see
+``julesform.emulator.faults``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _share(name: str, what: str) -> Decorator:
 @click.option("--allow-remote", is_flag=True, help="Allow a --host that is not loopback (no TLS, fake API!).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for ids, behaviours and faults.")
 @click.option("--speed", type=click.FloatRange(min=0.001), default=60.0, show_default=True,
-              help="Emulated seconds per real second.")
+              help="How many times faster than a real agent sessions progress.")
 @click.option("--api-key", metavar="KEY", help="Accept only this key (default: any non-empty key).")
 @click.option("--source", "sources", multiple=True, metavar="OWNER/REPO",
               help="Connected repository (repeatable; default: example-org/widget-app, your-org/your-repo).")
@@ -76,7 +77,7 @@ def command(app: AppContext, /, host: str, port: int, allow_remote: bool, seed: 
     Point julesform at it with JULES_API_URL=http://HOST:PORT/v1alpha and any JULES_API_KEY (or the one
     given with --api-key).
     """
-    from julesform.emulator import AcceleratedClock, Emulator
+    from julesform.emulator import Emulator, WallClock
     from julesform.emulator.app import EmulatorApp
     from julesform.emulator.server import RunningServer, is_loopback
 
@@ -85,7 +86,7 @@ def command(app: AppContext, /, host: str, port: int, allow_remote: bool, seed: 
     if api_key is not None and not api_key.strip():
         raise UsageError("--api-key must not be empty")
     emulator = Emulator(
-        seed=seed, clock=AcceleratedClock(speed), api_keys=None if api_key is None else [api_key],
+        seed=seed, clock=WallClock(), pace=speed, api_keys=None if api_key is None else [api_key],
         sources=list(sources) or None, faults=_faults(faults),
     )
     for forbidden in emulator.faults.forbidden_sources:
@@ -101,7 +102,8 @@ def command(app: AppContext, /, host: str, port: int, allow_remote: bool, seed: 
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     url = f"{server.base_url}/v1alpha"
-    app.console.err(f"Jules API emulator listening on {url} (seed {seed}, clock x{speed:g})")
+    pace = f"sessions x{speed:g} faster than real"
+    app.console.err(f"Jules API emulator listening on {url} (seed {seed}, {pace})")
     app.console.err(f"  export JULES_API_URL={url}")
     if api_key is None:
         app.console.err("  export JULES_API_KEY=<any non-empty value>   (every non-empty key is accepted)")

@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from julesform.emulator.clock import AcceleratedClock, Clock, ManualClock
+from julesform.emulator.clock import Clock, ManualClock, WallClock
 from julesform.emulator.faults import Faults
 from julesform.emulator.service import Emulator, RequestRecord
 from julesform.emulator.state import Behaviour
 
-__all__ = ["AcceleratedClock", "Behaviour", "Clock", "Emulator", "Faults", "ManualClock", "RequestRecord"]
+__all__ = ["Behaviour", "Clock", "Emulator", "Faults", "ManualClock", "RequestRecord", "WallClock"]

@@ -1,7 +1,8 @@
 """Emulated time. Session progress is computed from it on every request, never by a background thread.
 
-Tests step a ``ManualClock``; the served and embedded emulators run an ``AcceleratedClock`` (wall time
-times a speed factor) so a demo sees sessions move within seconds.
+Tests step a ``ManualClock``; the served and embedded emulators run on the ``WallClock`` and make
+sessions progress faster than a real agent would (``Emulator(pace=...)``), so a demo sees them move
+within seconds while every timestamp stays real.
 """
 
 from __future__ import annotations
@@ -39,35 +40,19 @@ class ManualClock:
         self._us += int(seconds * 1_000_000)
 
 
-class AcceleratedClock:
-    """Wall time sped up: ``speed`` emulated seconds pass per real second, from a fixed anchor.
+class WallClock:
+    """Real UTC time (plus whatever ``advance`` added): the served and embedded emulators' clock.
 
-    The anchor (real and emulated instants) is what the embedded mode persists, so time keeps running
-    between separate CLI invocations.
+    Timestamps stay real, so julesform's own clock agrees with the emulator's about quota windows and
+    stalls; a demo is made fast by the sessions' ``pace`` instead (their agent works faster).
     """
 
-    def __init__(
-        self,
-        speed: float = 60.0,
-        *,
-        anchor_real: float | None = None,
-        anchor_us: int | None = None,
-        wall: Callable[[], float] = time.time,
-    ) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
-        self.speed = speed
+    def __init__(self, *, offset_us: int = 0, wall: Callable[[], float] = time.time) -> None:
         self._wall = wall
-        self.anchor_real = self._real() if anchor_real is None else anchor_real
-        self.anchor_us = int(DEFAULT_START.timestamp() * 1_000_000) if anchor_us is None else anchor_us
-        self.offset_us = 0
-
-    def _real(self) -> float:
-        return float(self._wall())
+        self.offset_us = offset_us
 
     def now_us(self) -> int:
-        elapsed = max(0.0, self._real() - self.anchor_real)
-        return self.anchor_us + self.offset_us + int(elapsed * self.speed * 1_000_000)
+        return int(self._wall() * 1_000_000) + self.offset_us
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:

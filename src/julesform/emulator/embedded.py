@@ -1,4 +1,4 @@
-"""The emulator behind ``julesform --emulator``: in-process, persisted, on an accelerated wall clock.
+"""The emulator behind ``julesform --emulator``: in-process, persisted, with agents 60 times faster.
 
 State lives in ``<state_dir>/emulator.json``. Each request loads it, answers, and saves it atomically
 when anything changed, all under a filelock on a sidecar file, so separate CLI runs (even concurrent
@@ -20,7 +20,7 @@ from typing import Any
 from filelock import FileLock
 
 from julesform.emulator.app import EmulatorApp
-from julesform.emulator.clock import AcceleratedClock
+from julesform.emulator.clock import WallClock
 from julesform.emulator.faults import Faults
 from julesform.emulator.service import Emulator
 from julesform.emulator.state import EmulatorState
@@ -28,9 +28,9 @@ from julesform.errors import JulesformError
 from julesform.state.store import atomic_write_text
 
 EMBEDDED_API_KEY = "emulator"
-EMBEDDED_SPEED = 60.0  # one real second = one emulated minute
+EMBEDDED_SPEED = 60.0  # sessions do a minute of a real agent's work per real second
 STATE_FILE = "emulator.json"
-FORMAT = 1
+FORMAT = 2
 
 
 class EmulatorStateUnreadable(JulesformError):
@@ -64,25 +64,21 @@ class EmbeddedApp:
                     self._save(emulator)
 
     def _fresh(self) -> Emulator:
-        clock = AcceleratedClock(self.speed, wall=self.wall)
-        return Emulator(clock=clock, api_keys=[EMBEDDED_API_KEY], auto_connect_sources=True)
+        return Emulator(clock=WallClock(wall=self.wall), api_keys=[EMBEDDED_API_KEY],
+                        auto_connect_sources=True, pace=self.speed)
 
     def _load(self) -> Emulator:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("format") != FORMAT:
                 raise ValueError(f"unsupported format {data.get('format')!r}")
-            clock_data = data["clock"]
-            clock = AcceleratedClock(
-                float(clock_data["speed"]), anchor_real=float(clock_data["anchor_real"]),
-                anchor_us=int(clock_data["anchor_us"]), wall=self.wall,
-            )
-            clock.offset_us = int(clock_data.get("offset_us", 0))
+            clock = WallClock(offset_us=int(data["clock"]["offset_us"]), wall=self.wall)
             faults = Faults()
             faults.update(data.get("faults", {}))
             return Emulator(
                 seed=int(data.get("seed", 0)), clock=clock, api_keys=[EMBEDDED_API_KEY],
                 auto_connect_sources=True, faults=faults, state=EmulatorState.from_dict(data["state"]),
+                pace=float(data["pace"]),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise EmulatorStateUnreadable(
@@ -91,12 +87,12 @@ class EmbeddedApp:
 
     def _save(self, emulator: Emulator) -> None:
         used = emulator.clock
-        assert isinstance(used, AcceleratedClock)
+        assert isinstance(used, WallClock)
         data = {
             "format": FORMAT,
             "seed": emulator.seed,
-            "clock": {"speed": used.speed, "anchor_real": used.anchor_real, "anchor_us": used.anchor_us,
-                      "offset_us": used.offset_us},
+            "pace": emulator.pace,
+            "clock": {"offset_us": used.offset_us},
             "faults": emulator.faults.to_dict(),
             "state": emulator.state.to_dict(),
         }

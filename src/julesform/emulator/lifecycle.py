@@ -43,13 +43,14 @@ class Timeline:
     Each wait gets a seeded jitter of up to half a second, so timestamps look like real ones.
     """
 
-    def __init__(self, start_us: int, rng: random.Random) -> None:
+    def __init__(self, start_us: int, rng: random.Random, pace: float = 1.0) -> None:
         self.t = start_us
         self.rng = rng
+        self.pace = pace
         self.events: list[Event] = []
 
     def wait(self, seconds: float) -> Timeline:
-        self.t += int(seconds * 1_000_000) + self.rng.randrange(500_000)
+        self.t += int((seconds * 1_000_000 + self.rng.randrange(500_000)) / self.pace)
         return self
 
     def add(self, action: str, **data: Any) -> Timeline:
@@ -82,7 +83,8 @@ def start_script(session: Session, now_us: int, seed: int) -> None:
     """The script a new session gets: queue, plan, then wait for approval or go to work."""
     rng = _rng(seed, session, "plan")
     steps = content.plan_steps(session.prompt, _files(session))
-    line = Timeline(now_us, _rng(seed, session, "times")).wait(QUEUED_S).state("PLANNING").wait(PLANNING_S)
+    line = Timeline(now_us, _rng(seed, session, "times"), session.pace)
+    line.wait(QUEUED_S).state("PLANNING").wait(PLANNING_S)
     plan = {
         "id": hex_id(rng),
         "steps": [{"id": hex_id(rng), "title": title, "index": i} for i, title in enumerate(steps)],
@@ -199,7 +201,7 @@ def approve(session: Session, now_us: int, seed: int) -> None:
     record(session, now_us, seed, "user", "planApproved", {"planId": plan_id})
     if session.blocked and session.blocked["on"] == "plan":
         session.blocked = None
-        line = Timeline(now_us + 1, _rng(seed, session, f"times{session.activity_seq}"))
+        line = Timeline(now_us + 1, _rng(seed, session, f"times{session.activity_seq}"), session.pace)
         _work(line, session, 0, seed)
         session.script = line.events
 
@@ -208,7 +210,8 @@ def message(session: Session, now_us: int, seed: int, text: str) -> None:
     """The user's message lands now; the agent answers shortly and, if it was waiting, carries on."""
     record(session, now_us, seed, "user", "userMessaged", {"userMessage": text})
     blocked = session.blocked["on"] if session.blocked else None
-    line = Timeline(now_us + 1, _rng(seed, session, f"times{session.activity_seq}")).wait(REPLY_S)
+    line = Timeline(now_us + 1, _rng(seed, session, f"times{session.activity_seq}"), session.pace)
+    line.wait(REPLY_S)
     if blocked in ("feedback", "stall", "pause"):
         assert session.blocked is not None
         resume = int(session.blocked["resume_step"])
@@ -275,7 +278,7 @@ def materialise(session: Session, now_us: int, seed: int) -> bool:
             session.blocked_us = event.at_us
         session.update_us = max(session.update_us, event.at_us)
         changed = True
-    quirk_at = session.blocked_us + PENDING_PLAN_COMPLETED_S * 1_000_000
+    quirk_at = session.blocked_us + int(PENDING_PLAN_COMPLETED_S * 1_000_000 / session.pace)
     if (
         session.behaviour.complete_with_pending_plan
         and session.blocked == {"on": "plan", "resume_step": 0}

@@ -74,8 +74,12 @@ class Emulator:
         faults: Faults | None = None,
         state: EmulatorState | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        pace: float = 1.0,
     ) -> None:
+        if pace <= 0:
+            raise ValueError("pace must be positive")
         self.seed = seed
+        self.pace = pace
         self.clock: Clock = clock or ManualClock()
         # None: accept any non-empty key (served mode without --api-key). A missing key is always 401.
         self.api_keys = None if api_keys is None else frozenset(api_keys)
@@ -366,6 +370,7 @@ class Emulator:
             create_us=at_us,
             update_us=at_us,
             behaviour=behaviour or self._behaviour(count),
+            pace=self.pace,
         )
         if hold:
             session.blocked = {"on": "queue", "resume_step": 0}

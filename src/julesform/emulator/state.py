@@ -72,6 +72,8 @@ class Session:
     blocked: JsonDict | None = None
     blocked_us: int = 0
     activity_seq: int = 0
+    pace: float = 1.0
+    """How many times faster than a real agent this session works (demo emulators speed it up)."""
 
     @property
     def source(self) -> str:
