@@ -26,7 +26,7 @@ def test_valid_files_print_one_summary_each(capsys: pytest.CaptureFixture[str]) 
     captured = capsys.readouterr()
     assert code == 0
     assert captured.out == (
-        "programmes/security-hardening.yaml: 10 categories, 4 phases, 90 h, 205 tests\n"
+        "programmes/security-hardening.yaml: 10 categories, 3 phases, 90 h, 205 tests\n"
         "programmes/docs-refresh.yaml: 2 categories, 2 phases, 5 h, 3 tests\n"
     )
     assert captured.err == ""

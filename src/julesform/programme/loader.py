@@ -45,7 +45,7 @@ class LoadedProgramme:
         return sum(category.tests for category in self.programme.categories)
 
     def summary(self) -> str:
-        """``10 categories, 4 phases, 90 h, 205 tests``."""
+        """``10 categories, 3 phases, 90 h, 205 tests``."""
         count, phases = len(self.programme.categories), len(self.phases)
         hours = f"{self.total_hours:g}"
         return (
