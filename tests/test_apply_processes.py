@@ -1,8 +1,8 @@
 """Where processes matter: ``kill -9`` mid-apply, and two applies at once, as real CLI processes.
 
-The emulator is served on loopback by the test process (with real per-request latency, so an apply
-takes long enough to be caught in the middle); the CLI runs as a subprocess talking to it. Waits
-poll the emulator's request log or the lock's holder record, never a fixed sleep.
+The emulator is served on loopback by the test process; the CLI runs as a subprocess talking to it.
+A gate in the emulator's latency hook holds requests at a chosen point, so the CLI is caught in the
+middle deterministically (not by timing); waits poll the gate or the lock's holder record.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,12 +31,46 @@ KEY = "process-test-key"
 SAFETY_NET_S = 120.0  # only so a broken build cannot hang the suite; no assertion depends on time
 
 
+class Gate:
+    """The emulator's latency hook: lets requests through until ``hold_after`` of them, then holds them."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.hold_after: int | None = None
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, _seconds: float) -> None:
+        with self._lock:
+            self.calls += 1
+            hold = self.hold_after is not None and self.calls > self.hold_after
+            release = self.release
+        if hold:
+            self.holding.set()
+            release.wait()
+
+    def hold_from_now(self, requests: int) -> None:
+        with self._lock:
+            self.hold_after = self.calls + requests
+            self.holding, self.release = threading.Event(), threading.Event()
+
+    def open(self) -> None:
+        with self._lock:
+            self.hold_after = None
+            self.release.set()
+
+
 @pytest.fixture
-def slow_emulator() -> Iterator[Any]:
-    live = Emulator(seed=99, api_keys=[KEY], sleep=time.sleep)
-    live.faults.latency = 0.02
+def gated() -> Iterator[tuple[Any, Gate]]:
+    gate = Gate()
+    live = Emulator(seed=99, api_keys=[KEY], sleep=gate)
+    live.faults.latency = 0.001  # any latency: the gate decides how long
     with serve_emulator(live, KEY) as served:
-        yield served
+        try:
+            yield served, gate
+        finally:
+            gate.open()
 
 
 def cli(served: Any, *args: str) -> list[str]:
@@ -54,10 +89,6 @@ def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str]) ->
         time.sleep(0.005)
 
 
-def creates(served: Any) -> int:
-    return sum(1 for r in served.emulator.requests if r.method == "POST" and r.path.endswith("/sessions"))
-
-
 def marked(served: Any, programme: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for session in served.emulator.sessions():
@@ -68,28 +99,32 @@ def marked(served: Any, programme: str) -> dict[str, list[str]]:
 
 
 def test_kill_9_in_the_middle_of_a_30_category_apply_then_apply_again(
-    slow_emulator: Any, tmp_path: Path
+    gated: tuple[Any, Gate], tmp_path: Path
 ) -> None:
+    served, gate = gated
     cids = [f"c{i:02d}" for i in range(30)]
     programme = write_programme(
         tmp_path, "big", [Category(cid) for cid in cids], require_plan_approval=False, tier="ultra"
     )
     lockfile = tmp_path / "state" / "big.lock.json"
-    apply = cli(slow_emulator, "apply", "--yes", str(programme))
-    # Two crashes at different points (each later apply carries on from the lockfile the last one left).
+    apply = cli(served, "apply", "--yes", str(programme))
+    # Two crashes, each while requests (creates, mostly) are held at the server; the held requests are
+    # then let through, so creates commit after their client died: responses lost, as in a real crash.
     interrupted = None
-    for creates_before_kill in (7, 16):
+    for requests_before_kill in (9, 8):
+        gate.hold_from_now(requests_before_kill)
         first = subprocess.Popen(apply, cwd=tmp_path, env=env(), text=True,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        wait_until(lambda n=creates_before_kill: creates(slow_emulator) >= n, first)
+        wait_until(gate.holding.is_set, first)
         os.kill(first.pid, signal.SIGKILL)
         first.communicate()
         assert first.returncode == -signal.SIGKILL
+        gate.open()
 
         interrupted = read_lockfile(lockfile)  # never torn: it parses, whatever the moment of the kill
         assert interrupted is not None
-        assert 0 < len(interrupted.bindings) < 30
-        assert creates(slow_emulator) < 30
+        assert interrupted.pending  # the held creates were recorded as intents before they were sent
+        assert len(interrupted.bindings) < 30
     assert interrupted is not None
 
     second = subprocess.run(apply, cwd=tmp_path, env=env(), text=True, capture_output=True, check=False)
@@ -98,41 +133,52 @@ def test_kill_9_in_the_middle_of_a_30_category_apply_then_apply_again(
 
     final = read_lockfile(lockfile)
     assert final is not None and final.pending == {}
-    live = marked(slow_emulator, "big")
+    live = marked(served, "big")
     assert sorted(live) == cids
     assert {cid: len(names) for cid, names in live.items()} == dict.fromkeys(cids, 1)  # no duplicates
     bound = {cid: b.session for cid, b in final.bindings.items()}
     assert bound == {cid: names[0] for cid, names in live.items()}
     assert final.serial > interrupted.serial
 
-    check = subprocess.run(cli(slow_emulator, "plan", "--detailed-exitcode", str(programme)),
+    check = subprocess.run(cli(served, "plan", "--detailed-exitcode", str(programme)),
                            cwd=tmp_path, env=env(), text=True, capture_output=True, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_a_second_apply_fails_at_once_naming_the_first(slow_emulator: Any, tmp_path: Path) -> None:
-    programme = write_programme(tmp_path, "pair", [Category(f"c{i}") for i in range(8)], tier="ultra")
-    lockfile = tmp_path / "state" / "pair.lock.json"
-    apply = cli(slow_emulator, "apply", "--yes", str(programme))
-    first = subprocess.Popen(apply, cwd=tmp_path, env=env(), text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        def first_holds_the_lock() -> bool:
-            try:
-                return bool(json.loads(holder_path(lockfile).read_text())["pid"] == first.pid)
-            except (OSError, ValueError):
-                return False
+def test_a_second_apply_fails_at_once_naming_the_first(tmp_path: Path) -> None:
+    gate = threading.Event()
+    live = Emulator(seed=5, api_keys=[KEY], sleep=lambda _seconds: gate.wait())
+    live.faults.latency = 1.0  # every request waits at the gate: the first apply holds the lock meanwhile
+    with serve_emulator(live, KEY) as served:
+        programme = write_programme(tmp_path, "pair", [Category(f"c{i}") for i in range(3)], tier="ultra")
+        lockfile = tmp_path / "state" / "pair.lock.json"
+        apply = cli(served, "apply", "--yes", str(programme))
+        first = subprocess.Popen(apply, cwd=tmp_path, env=env(), text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            def first_holds_the_lock() -> bool:
+                try:
+                    return bool(json.loads(holder_path(lockfile).read_text())["pid"] == first.pid)
+                except (OSError, ValueError):
+                    return False
 
-        wait_until(first_holds_the_lock, first)
-        second = subprocess.run(apply, cwd=tmp_path, env=env(), text=True, capture_output=True, check=False)
-    finally:
-        first.kill()
-        first.communicate()
+            wait_until(first_holds_the_lock, first)
+            second = subprocess.run(apply, cwd=tmp_path, env=env(), text=True, capture_output=True,
+                                    check=False)
+            gate.set()
+            out, err = first.communicate()
+        finally:
+            gate.set()
+            if first.poll() is None:
+                first.kill()
+                first.communicate()
     assert second.returncode == 1
     assert second.stdout == ""
     assert second.stderr.startswith(f"error: state/pair.lock.json is locked by apply (pid {first.pid} on ")
     assert "julesform force-unlock " in second.stderr
     assert len(second.stderr.splitlines()) == 1
+    assert first.returncode == 0, err
+    assert out.endswith("Apply complete: 3 created.\n")
 
 
 def test_lost_create_response_and_saved_plans_as_separate_processes(emulator: Any, tmp_path: Path) -> None:
