@@ -135,7 +135,7 @@ def final_change_set(session: Session, seed: int) -> JsonDict:
     files = _files(session)
     change_set: JsonDict = {
         "gitPatch": {
-            "unidiffPatch": content.unified_diff(files, session.title, rng),
+            "unidiffPatch": session.behaviour.patch or content.unified_diff(files, session.title, rng),
             "baseCommitId": f"{rng.getrandbits(160):040x}",
             "suggestedCommitMessage": content.commit_message(session.title, files),
         }
@@ -161,7 +161,8 @@ def _outputs(session: Session, change_set: JsonDict, seed: int) -> list[JsonDict
                 }
             }
         )
-    outputs.append({"changeSet": change_set})
+    if session.behaviour.patch_in_outputs:
+        outputs.append({"changeSet": change_set})
     return outputs
 
 

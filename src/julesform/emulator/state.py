@@ -30,6 +30,10 @@ class Behaviour:
     ask_feedback: bool = False
     complete_with_pending_plan: bool = False
     revive: bool = False
+    patch: str | None = None
+    """A unified diff the final change set carries instead of one derived from the prompt (tests)."""
+    patch_in_outputs: bool = True
+    """False: the change set is only in the ``sessionCompleted`` activity, not in ``outputs``."""
 
 
 @dataclass
