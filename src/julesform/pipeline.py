@@ -8,7 +8,7 @@ never writes the lockfile. Observation costs as few round trips as the numbers a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -184,9 +184,14 @@ def _make(prepared: Prepared, observed: Observed, now: datetime, plan_id: str, e
 
 @dataclass
 class AccountObserver:
-    """Reads sessions for one account, remembering what it already fetched within this run."""
+    """Reads sessions for one account, remembering what it already fetched within this run.
+
+    ``activity_reader`` replaces ``client.list_activities`` (``status`` and ``verify`` read through the
+    on-disk activity cache, so repeated runs do not download immutable activities again).
+    """
 
     client: JulesClient
+    activity_reader: Callable[[Session], list[Activity]] | None = None
     _listed: dict[str, Session] | None = None
     _got: dict[str, Session | None] = field(default_factory=dict)
     _activities: dict[str, list[Activity]] = field(default_factory=dict)
@@ -214,7 +219,7 @@ class AccountObserver:
             for b in bound.values()
             if b.session in sessions and _activities_matter(sessions[b.session], b)
         ]
-        self._read_activities([s.name for s in wanted])
+        self._read_activities(wanted)
         observed = {
             name: observe_session(session, self._activities.get(name)) for name, session in sessions.items()
         }
@@ -237,15 +242,22 @@ class AccountObserver:
         except NotFound:
             return None
 
-    def _read_activities(self, names: list[str]) -> None:
-        todo = [name for name in names if name not in self._activities]
-        if todo:
-            for name, log in zip(todo, self.client.map_parallel(self._activities_of, todo), strict=True):
-                self._activities[name] = log
+    def read_activities(self, session: Session) -> list[Activity]:
+        """One session's activity log (memoised for this run)."""
+        self._read_activities([session])
+        return self._activities[session.name]
 
-    def _activities_of(self, name: str) -> list[Activity]:
+    def _read_activities(self, sessions: list[Session]) -> None:
+        todo = [s for s in sessions if s.name not in self._activities]
+        if todo:
+            for session, log in zip(todo, self.client.map_parallel(self._activities_of, todo), strict=True):
+                self._activities[session.name] = log
+
+    def _activities_of(self, session: Session) -> list[Activity]:
         try:
-            return list(self.client.list_activities(name))
+            if self.activity_reader is not None:
+                return self.activity_reader(session)
+            return list(self.client.list_activities(session.name))
         except NotFound:
             # Just after a create the log can 404 for a few seconds: treat it as empty.
             return []
