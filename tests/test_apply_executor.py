@@ -227,20 +227,32 @@ def test_ctrl_c_starts_nothing_new_and_records_what_was_in_flight(
 ) -> None:
     import os
     import signal
+    import threading
 
     real_create = h.client.create_session
     calls = 0
+    interrupted = threading.Event()
+
+    def on_sigint(signum: int, frame: object) -> None:
+        interrupted.set()
+        raise KeyboardInterrupt
 
     def create_then_ctrl_c(body: dict[str, object]) -> Any:
         nonlocal calls
         calls += 1
         if calls == 1:
             os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C while the first create is in flight
+            # Finish only once the main thread has taken the interrupt, however loaded the machine is.
+            assert interrupted.wait(10)
         return real_create(body)
 
+    previous = signal.signal(signal.SIGINT, on_sigint)
     monkeypatch.setattr(h.client, "create_session", create_then_ctrl_c)
-    with pytest.raises(KeyboardInterrupt):
-        h.run([create(f"a{i}") for i in range(6)], options=ApplyOptions(parallelism=1))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            h.run([create(f"a{i}") for i in range(6)], options=ApplyOptions(parallelism=1))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     on_disk = read_lockfile(h.path)
     assert on_disk is not None
     created = {f"sessions/{s.id}" for s in h.sessions()}
