@@ -6,7 +6,9 @@ live in ``app``; this module is what tests and the admin endpoints control direc
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -91,6 +93,11 @@ class Emulator:
         self.requests: list[RequestRecord] = []
         self.next_behaviours: list[Behaviour] = []
         self.fault_rng = seeded(seed, "faults")
+        self._order: list[Session] = []
+        self._order_of: dict[str, Session] | None = None
+        self._unsettled_of: dict[str, Session] | None = None
+        self._unsettled: set[str] = set()
+        self._order_key: tuple[int, int] = (0, 0)
         if state is None:
             for source in DEFAULT_SOURCES if sources is None else sources:
                 self.add_source(source)
@@ -179,10 +186,14 @@ class Emulator:
     def tick(self) -> None:
         """Bring every session up to the current emulated time, then start held sessions that now fit."""
         now = self.now_us()
-        for session in self.state.sessions.values():
+        held: list[Session] = []
+        for session in self._moving():
             if lifecycle.materialise(session, now, self.seed):
                 self.state.version += 1
-        held = [s for s in self.state.sessions.values() if _held(s)]
+            if _held(session):
+                held.append(session)
+            elif not session.script and not session.behaviour.complete_with_pending_plan:
+                self._unsettled.discard(session.id)  # nothing left that time alone could change
         for session in sorted(held, key=lambda s: (s.create_us, int(s.id))):
             limit = self.faults.concurrent_quota
             if limit is not None and self._running() >= limit:
@@ -215,16 +226,23 @@ class Emulator:
         size = validation.page_size(args, 30)
         wanted = validation.archived_filter(args.get("filter"))
         self.tick()
-        items = sorted((s for s in self.state.sessions.values() if s.archived in wanted), key=_newest_first)
+        order = self._newest_first_order()
+        start = 0
         if args.get("pageToken"):
             create_us, numeric_id = decode_page_token("sessions", args["pageToken"], (int, int))
-            cursor = (-create_us, -numeric_id)
-            items = [s for s in items if _newest_first(s) > cursor]
-        page = items[:size]
+            start = bisect.bisect_right(order, (-create_us, -numeric_id), key=_newest_first)
+        page: list[Session] = []
+        more = False
+        for session in itertools.islice(order, start, None):
+            if session.archived in wanted:
+                if len(page) == size:
+                    more = True
+                    break
+                page.append(session)
         body: JsonDict = {}
         if page:
             body["sessions"] = [session_body(s) for s in page]
-        if len(items) > size:
+        if more:
             body["nextPageToken"] = encode_page_token("sessions", [page[-1].create_us, int(page[-1].id)])
         return body
 
@@ -319,7 +337,24 @@ class Emulator:
         session = self.state.sessions.get(session_id)
         if session is None:
             raise not_found()
+        self._unsettled_ids().add(session_id)  # the caller may give it new events (approve, message)
         return session
+
+    def _moving(self) -> list[Session]:
+        """Sessions that time alone might still change (new, scripted, held, or handed to an API call).
+
+        Settled ones (nothing scripted) are skipped, so a request in an account of thousands of
+        sessions does not walk them all; a replaced ``state`` starts with every session unsettled.
+        """
+        sessions = self.state.sessions
+        unsettled = self._unsettled_ids()
+        unsettled.intersection_update(sessions)
+        return [sessions[sid] for sid in unsettled]
+
+    def _unsettled_ids(self) -> set[str]:
+        if self._unsettled_of is not self.state.sessions:
+            self._unsettled_of, self._unsettled = self.state.sessions, set(self.state.sessions)
+        return self._unsettled
 
     def _source(self, name: str) -> Source:
         """A connected source; the embedded mode connects any ``sources/github/OWNER/REPO`` on demand."""
@@ -331,6 +366,16 @@ class Emulator:
         if source is None:
             raise not_found()
         return source
+
+    def _newest_first_order(self) -> list[Session]:
+        """Every session, newest first; re-sorted only when sessions were added or removed since the
+        last call (the order never changes otherwise), so paging a big account is not quadratic."""
+        sessions = self.state.sessions
+        key = (len(sessions), self.state.created_count)
+        if self._order_of is not sessions or self._order_key != key:
+            self._order = sorted(sessions.values(), key=_newest_first)
+            self._order_of, self._order_key = sessions, key
+        return self._order
 
     def _running(self) -> int:
         """Sessions holding a concurrent slot (held ones wait for a slot, they do not hold one)."""
@@ -377,7 +422,13 @@ class Emulator:
         else:
             lifecycle.start_script(session, at_us, self.seed)
         self.state.sessions[session_id] = session
-        self.state.create_log_us = [t for t in self.state.create_log_us if t > at_us - DAY_US] + [at_us]
+        self._unsettled_ids().add(session_id)
+        # Readers count only the last 24 h, so pruning is housekeeping: done when the oldest entry has
+        # left the window, not on every create (that made seeding thousands of sessions quadratic).
+        log = self.state.create_log_us
+        if log and log[0] <= at_us - DAY_US:
+            log = self.state.create_log_us = [t for t in log if t > at_us - DAY_US]
+        log.append(at_us)
         self.state.created_count += 1
         self.state.version += 1
         return session
