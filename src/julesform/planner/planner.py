@@ -81,12 +81,13 @@ def make_plan(
     changes: list[Change] = []
     deferred: list[Deferred] = []
     creating: list[tuple[str, Change]] = []
+    gate = _Gate(desired, outcomes)
     for cid in selected:
         change = outcomes[cid].change
         if change is None:
             continue
         if change.action in CREATING:
-            waiting = _waiting_on(cid, desired, outcomes)
+            waiting = gate.waiting_on(cid)
             if waiting:
                 deferred.append(_dependency_deferral(cid, waiting, desired))
                 continue
@@ -438,15 +439,36 @@ def _completed(outcome: _Outcome) -> bool:
     return session is not None and session.state == "COMPLETED" and not session.plan_pending
 
 
-def _waiting_on(cid: str, desired: dict[str, DesiredCategory], outcomes: dict[str, _Outcome]) -> list[str]:
-    """Categories that must complete first: every ``depends_on`` and every category of an earlier phase."""
-    category = desired[cid].category
-    needed = [
-        other
-        for other, want in desired.items()
-        if other in category.depends_on or want.category.phase < category.phase
-    ]
-    return [other for other in needed if not _completed(outcomes[other])]
+class _Gate:
+    """Which categories must complete before a create may start: every ``depends_on`` and every
+    category of an earlier phase, in programme order.
+
+    Worked out once per plan, and once per phase, not by scanning the whole programme for each
+    category (that made planning 10,000 categories take half a minute).
+    """
+
+    def __init__(self, desired: dict[str, DesiredCategory], outcomes: dict[str, _Outcome]) -> None:
+        self.desired = desired
+        self.order = {cid: index for index, cid in enumerate(desired)}
+        self.not_done = [cid for cid in desired if not _completed(outcomes[cid])]
+        self.not_done_set = set(self.not_done)
+        self._earlier: dict[int, list[str]] = {}
+
+    def waiting_on(self, cid: str) -> list[str]:
+        category = self.desired[cid].category
+        phase = category.phase
+        earlier = self._earlier.get(phase)
+        if earlier is None:
+            earlier = [o for o in self.not_done if self.desired[o].category.phase < phase]
+            self._earlier[phase] = earlier
+        same_phase_deps = {
+            dep
+            for dep in category.depends_on
+            if dep in self.not_done_set and self.desired[dep].category.phase >= phase
+        }
+        if not same_phase_deps:
+            return list(earlier)
+        return sorted([*earlier, *same_phase_deps], key=self.order.__getitem__)
 
 
 def _dependency_deferral(cid: str, waiting: list[str], desired: dict[str, DesiredCategory]) -> Deferred:
