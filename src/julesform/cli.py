@@ -29,6 +29,9 @@ COMMANDS: dict[str, str] = {
     "import": "julesform.commands.import_cmd",
     "refresh": "julesform.commands.refresh",
     "force-unlock": "julesform.commands.force_unlock",
+    "status": "julesform.commands.status",
+    "verify": "julesform.commands.verify",
+    "report": "julesform.commands.report",
     "emulator": "julesform.commands.emulator",
 }
 
