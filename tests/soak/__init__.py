@@ -1,0 +1,1 @@
+"""The fault-injection soak (issue 8): ``python tests/soak/harness.py --help``."""
