@@ -117,7 +117,8 @@ class CategoryCheck:
             if status not in DELIVERED:
                 found.append(f"{path} {status}")
         if self.delivery.skips:
-            found.append(f"{self.delivery.skips} skip markers")
+            skips = self.delivery.skips
+            found.append(f"{skips} skip marker{'' if skips == 1 else 's'}")
         return found
 
     @property
