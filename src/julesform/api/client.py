@@ -514,7 +514,7 @@ class JulesClient:
             return {}
         try:
             data = json.loads(reply.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             kind = reply.headers.get("content-type", "no content type")
             raise BadResponse(
                 f"unexpected response from {method} {where}: not JSON ({kind})",

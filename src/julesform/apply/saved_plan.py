@@ -50,10 +50,15 @@ def load_saved_plan(path: Path) -> Plan:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise JulesformError(f"cannot read saved plan {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise JulesformError(f"{path} is not a saved plan: not UTF-8 text") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise JulesformError(f"{path} is not a saved plan: not JSON ({exc.msg}, line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:  # a number too long to convert, nesting too deep
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise JulesformError(f"{path} is not a saved plan: {reason}") from None
     if isinstance(data, dict) and "plans" in data:
         raise JulesformError(
             f"{path} holds the plans of several programmes; save one programme's plan per file "
@@ -65,11 +70,20 @@ def load_saved_plan(path: Path) -> Plan:
             f"{FORMAT_VERSION}: make a new plan"
         )
     try:
-        return Plan.model_validate(data)
+        plan = Plan.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top)"
         raise JulesformError(f"{path} is not a saved plan: {where}: {first['msg']}") from None
+    for change in plan.changes:
+        # What a create sends and the hash recorded for it travel together; a plan edited by hand
+        # would otherwise bind a session under a hash that does not describe it.
+        if change.spec is not None and change.spec_hash not in (None, change.spec.spec_hash()):
+            raise JulesformError(
+                f"{path} was edited after it was saved: the spec of {change.category} does not match "
+                "its recorded hash; make a new plan"
+            )
+    return plan
 
 
 def applied_path(lockfile_path: Path) -> Path:

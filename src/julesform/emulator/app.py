@@ -95,7 +95,7 @@ def _read_json(request: Request) -> Any:
         return None
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise invalid_argument(
             "Invalid JSON payload received. Unexpected token.", [("", "Unexpected token.")]
         ) from None

@@ -225,7 +225,7 @@ def decode_page_token(kind: str, token: str, shape: tuple[type, ...]) -> list[An
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         value = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         value = None
     valid = (
         isinstance(value, list)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -18,6 +18,9 @@ from julesform.errors import JulesformError
 from julesform.planner.spec import WireAutomationMode
 
 LOCKFILE_VERSION: Literal[1] = 1
+SESSION_NAME = r"^sessions/[A-Za-z0-9_-][A-Za-z0-9_.~-]*$"
+"""A session name as the API client accepts it (``api/names.py``): no ``..``, ``/``, ``?`` or ``#``
+in the id, so a tampered lockfile is refused as such rather than failing later without its name."""
 
 
 class _Model(BaseModel):
@@ -27,10 +30,10 @@ class _Model(BaseModel):
 class Binding(_Model):
     """A category's live session."""
 
-    session: str = Field(pattern=r"^sessions/[^/]+$")
+    session: str = Field(pattern=SESSION_NAME)
     spec_hash: str
     attempt: int = Field(default=1, ge=1)
-    superseded: list[str] = Field(default_factory=list)
+    superseded: list[Annotated[str, Field(pattern=SESSION_NAME)]] = Field(default_factory=list)
     """Earlier sessions of this category (replaced or recreated), oldest first."""
     bound_at: str
     """RFC 3339 UTC time the binding was made (create, import or adopt)."""
@@ -88,6 +91,8 @@ def read_lockfile(path: Path) -> Lockfile | None:
         raise LockfileError(
             f"lockfile {path} is not valid JSON (corrupt or truncated?) at line {exc.lineno}: {exc.msg}"
         ) from exc
+    except (ValueError, RecursionError) as exc:  # a number too long to convert, nesting too deep
+        raise LockfileError(f"lockfile {path} is not a lockfile: {_first_line(exc)}") from None
     if not isinstance(data, dict):
         raise LockfileError(f"lockfile {path} is not a JSON object")
     if data.get("version") != LOCKFILE_VERSION:
@@ -101,6 +106,10 @@ def read_lockfile(path: Path) -> Lockfile | None:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
         raise LockfileError(f"lockfile {path} does not match its schema at {where}: {first['msg']}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
 def dump_lockfile(lock: Lockfile) -> str:

@@ -66,7 +66,7 @@ def read_holder(lockfile: Path) -> Holder | None:
     try:
         data = json.loads(holder_path(lockfile).read_text(encoding="utf-8"))
         return Holder(**{key: data[key] for key in Holder.__dataclass_fields__})
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
