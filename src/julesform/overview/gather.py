@@ -74,7 +74,16 @@ def _row(run: PlanRun, observer: AccountObserver, cid: str) -> Row:
         change=change,
         deferred=next((d for d in run.plan.deferred if d.category == cid), None),
         attention=tuple(a for a in run.plan.attention if a.category == cid),
+        question=_question(observer, session),
     )
+
+
+def _question(observer: AccountObserver, session: Session | None) -> str | None:
+    """What the agent asked, for a session waiting on feedback (its log comes from the cache)."""
+    if session is None or session.state != "AWAITING_USER_FEEDBACK":
+        return None
+    messages = [a.agent_messaged.agent_message for a in observer.read_activities(session) if a.agent_messaged]
+    return messages[-1] if messages else None
 
 
 def _check(

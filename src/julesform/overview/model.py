@@ -57,6 +57,8 @@ class Row:
     change: Change | None = None
     deferred: Deferred | None = None
     attention: tuple[Attention, ...] = ()
+    question: str | None = None
+    """The agent's latest message when the session waits for feedback (what it asks)."""
 
     @property
     def expected_tests(self) -> int:

@@ -173,6 +173,12 @@ def _verification(overview: Overview) -> list[str]:
     return lines
 
 
+def _feedback(row: Row) -> str:
+    asks = f": “{md_cell(row.question)}”" if row.question else ""
+    where = f" ([answer it]({row.url}))" if row.url else ""
+    return f"- `{row.category}`: {row.session} asks{asks}{where}"
+
+
 def _next_steps(overview: Overview) -> list[str]:
     approve = [
         f"- `{c.category}`: {md_cell(c.reason)}; run `julesform apply`"
@@ -183,7 +189,7 @@ def _next_steps(overview: Overview) -> list[str]:
         f"- `{a.category}`: {md_cell(a.message)}" for a in overview.attention if a.kind in MANUAL_KINDS
     ]
     feedback = [
-        f"- `{a.category}`: {md_cell(a.message)}" for a in overview.attention if a.kind == "awaiting_feedback"
+        _feedback(row) for row in overview.rows if any(a.kind == "awaiting_feedback" for a in row.attention)
     ]
     other = [
         f"- `{a.category}` ({a.kind.replace('_', ' ')}): {md_cell(a.message)}"
