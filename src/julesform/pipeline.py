@@ -38,8 +38,9 @@ GET_INSTEAD_OF_LIST = 3
 """Read up to this many bound sessions one by one (in parallel) rather than listing the account.
 
 A list costs one request per 100 sessions of the whole account (archived ones included), which grows
-forever; a handful of parallel gets is cheaper and as fast. Anything that needs the account view
-(an unbound category, a pending create, a planned create and its quota) lists anyway.
+forever; a handful of parallel gets is cheaper and as fast. With more bound sessions the list is read
+newest first only until all of them were seen. Anything that needs the account view (an unbound
+category, a pending create, a planned create and its quota) lists it all.
 """
 
 ACTIVITY_STATES = frozenset({"STATE_UNSPECIFIED", "PLANNING", "AWAITING_PLAN_APPROVAL", "IN_PROGRESS"})
@@ -201,11 +202,14 @@ class AccountObserver:
         needs_account = (
             full
             or self._listed is not None
-            or len(bound) > GET_INSTEAD_OF_LIST
             or any(cid not in prepared.lockfile.bindings for cid in _selected(prepared))
             or any(cid in prepared.lockfile.pending for cid in _selected(prepared))
         )
-        sessions: dict[str, Session] = dict(self.list_all()) if needs_account else {}
+        sessions: dict[str, Session] = {}
+        if needs_account:
+            sessions = dict(self.list_all())
+        elif len(bound) > GET_INSTEAD_OF_LIST:
+            sessions, needs_account = self._list_until({b.session for b in bound.values()})
         missing = [b.session for b in bound.values() if b.session not in sessions]
         self._get_many(missing)
         vanished = frozenset(name for name in missing if self._got.get(name) is None)
@@ -229,6 +233,24 @@ class AccountObserver:
         if self._listed is None:
             self._listed = {s.name: s for s in self.client.list_sessions(include_archived=True)}
         return self._listed
+
+    def _list_until(self, names: set[str]) -> tuple[dict[str, Session], bool]:
+        """List the account newest first, but only until every session in ``names`` was seen.
+
+        A programme's sessions are usually the newest of an account that keeps years of history, so
+        this reads a page or two where a full listing reads one page per 100 sessions ever made
+        (bench: 10 bound categories in an account of 10,000 sessions, 101 pages -> 1). The second
+        value is True when the list ran to its end, i.e. the whole account was seen after all.
+        """
+        seen: dict[str, Session] = {}
+        todo = set(names)
+        for session in self.client.iter_sessions(include_archived=True):
+            seen[session.name] = session
+            todo.discard(session.name)
+            if not todo:
+                return seen, False
+        self._listed = seen
+        return dict(seen), True
 
     def _get_many(self, names: list[str]) -> None:
         todo = [name for name in names if name not in self._got]
