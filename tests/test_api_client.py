@@ -11,12 +11,9 @@ import json
 import logging
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -36,101 +33,10 @@ from julesform.api.errors import (
     ServiceError,
 )
 from julesform.api.retry import RetryPolicy
+from stub_server import Reply, Seen, StubServer
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "jules"
 KEY = "AIzaTEST-key_0123456789abcdef"
-
-
-# --- a scripted HTTP/1.1 server on 127.0.0.1 ------------------------------------------------------
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    body: object = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
-    """Close the connection after reading the request, without a word (the server may have acted)."""
-    delay: float = 0.0
-
-
-@dataclass
-class Seen:
-    method: str
-    target: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.target).path
-
-    @property
-    def query(self) -> dict[str, str]:
-        return {k: v[0] for k, v in parse_qs(urlsplit(self.target).query).items()}
-
-
-Handler = Callable[[Seen], Reply]
-
-
-class StubServer:
-    """Answers each request with the next scripted reply (or ``handler``), recording what it saw."""
-
-    def __init__(self) -> None:
-        self.script: list[Reply] = []
-        self.handler: Handler | None = None
-        self.seen: list[Seen] = []
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self._sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/v1alpha"
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-
-    def _handle(self, conn: socket.socket) -> None:
-        with conn:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
-            head, _, body = data.partition(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            method, target, _ = lines[0].split(" ", 2)
-            headers = {k.strip().lower(): v.strip() for k, v in (ln.split(":", 1) for ln in lines[1:])}
-            length = int(headers.get("content-length", "0"))
-            while len(body) < length:
-                body += conn.recv(65536)
-            seen = Seen(method, target, headers, body)
-            self.seen.append(seen)
-            if self.handler is not None:
-                reply = self.handler(seen)
-            else:
-                reply = self.script.pop(0) if self.script else Reply()
-            if reply.delay:
-                time.sleep(reply.delay)
-            if reply.drop:
-                return
-            payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
-            out = [f"HTTP/1.1 {reply.status} X", f"Content-Length: {len(payload)}", "Connection: close"]
-            if "Content-Type" not in reply.headers:
-                out.append("Content-Type: application/json")
-            out += [f"{k}: {v}" for k, v in reply.headers.items()]
-            try:
-                conn.sendall(("\r\n".join(out) + "\r\n\r\n").encode() + payload)
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self._sock.close()
 
 
 class FakeClock:

@@ -91,6 +91,9 @@ class Timeouts:
     read: float = 60.0
     write: float = 60.0
     pool: float = 60.0
+    total: float = 300.0
+    """A whole response must arrive within this: a server trickling a byte now and then never trips
+    the per-read timeout, and would otherwise hold a run forever."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,7 @@ class JulesClient:
         self._trace_fn = trace
         self._notice_fn = notice
         t = timeouts or Timeouts()
+        self._total_timeout = t.total
         self._http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
@@ -387,6 +391,7 @@ class JulesClient:
             shown = "" if body is None else " " + one_line(json.dumps(body), 300)
             self._trace(f"-> {method} {request.url} [X-Goog-Api-Key: <redacted>]{shown}")
         started = time.monotonic()
+        clock_started = self._clock.monotonic()
         response = self._http.send(request, stream=True)
         try:
             cap = self._limits.max_response_bytes
@@ -396,6 +401,10 @@ class JulesClient:
             size = 0
             if not too_large:
                 for chunk in response.iter_bytes():
+                    if self._clock.monotonic() - clock_started > self._total_timeout:
+                        raise httpx.ReadTimeout(
+                            f"the response took over {self._total_timeout:g} s to arrive", request=request
+                        )
                     size += len(chunk)
                     if size > cap:
                         too_large = True

@@ -206,7 +206,7 @@ class Executor:
         how = ""
         try:
             session = self.client.create_session(spec.create_body())
-        except AmbiguousCreate:
+        except AmbiguousCreate as ambiguous:
             try:
                 found = self._find_marked(category)
             except ApiError as exc:
@@ -214,7 +214,8 @@ class Executor:
             if found is None:
                 return self._failed(
                     change,
-                    "create outcome unknown (no session with its marker found; the next plan looks again)",
+                    f"create outcome unknown ({ambiguous.where} gave no clear answer; no session with its "
+                    "marker found; the next plan looks again)",
                 )
             session, how = found, " (found by its marker after a lost response)"
         except QuotaExhausted:
