@@ -132,3 +132,24 @@ def test_the_patch_is_read_from_activities_once_and_then_from_the_cache(
     assert out.startswith("auth  4/4 tests  2/2 deliverables  ok\n")
     assert "is corrupt" in err and "fetching the log again" in err
     assert demo.activity_queries()[-1] == "pageSize=100"
+
+
+def test_a_session_that_says_completed_while_its_plan_waits_is_not_judged(
+    emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    programme = ONLY_AUTH.replace(
+        "  automation_mode: auto_create_pr\n",
+        "  automation_mode: auto_create_pr\n  require_plan_approval: true\n  approval: manual\n",
+    )
+    demo = make_demo(emulator, tmp_path, monkeypatch, programme)
+    demo.apply(Behaviour(complete_with_pending_plan=True))
+    demo.emu.advance(3600)
+    assert demo.emu.session(demo.session("auth").removeprefix("sessions/")).state == "COMPLETED"
+    capsys.readouterr()
+    assert demo.run("verify", "demo.yaml") == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first == "auth  -/4 tests  -/2 deliverables  not completed (COMPLETED, agent plan waiting)"
+    assert demo.run("status", "--format", "json", "demo.yaml") == 0
+    row = json.loads(capsys.readouterr().out)["categories"][0]
+    assert (row["state"], row["health"], row["tests_delivered"]) == ("COMPLETED", "needs you", None)

@@ -53,6 +53,7 @@ def _row(run: PlanRun, observer: AccountObserver, cid: str) -> Row:
         name = change.session  # a marked session the lockfile lacks: show it, unbound
     observed = run.observed.sessions.get(name) if name else None
     session = observed.session if observed else None
+    pending = observed.plan_pending if observed else False
     return Row(
         category=cid,
         title=category.title,
@@ -70,7 +71,7 @@ def _row(run: PlanRun, observer: AccountObserver, cid: str) -> Row:
             binding.messaged_spec_hash if binding else None,
             desired.spec_hash,
         ),
-        check=_check(observer, session, cid, category.tests, category.deliverables),
+        check=_check(observer, session, cid, category.tests, category.deliverables, pending),
         change=change,
         deferred=next((d for d in run.plan.deferred if d.category == cid), None),
         attention=tuple(a for a in run.plan.attention if a.category == cid),
@@ -87,13 +88,23 @@ def _question(observer: AccountObserver, session: Session | None) -> str | None:
 
 
 def _check(
-    observer: AccountObserver, session: Session | None, cid: str, tests: int, deliverables: list[str]
+    observer: AccountObserver,
+    session: Session | None,
+    cid: str,
+    tests: int,
+    deliverables: list[str],
+    plan_pending: bool,
 ) -> CategoryCheck:
     activities = None
     if session is not None and session.state == "COMPLETED" and session.change_set is None:
         activities = observer.read_activities(session)  # the patch is only in the activity log
     return check_category(
-        cid, expected_tests=tests, deliverables=deliverables, session=session, activities=activities
+        cid,
+        expected_tests=tests,
+        deliverables=deliverables,
+        session=session,
+        activities=activities,
+        plan_pending=plan_pending,
     )
 
 

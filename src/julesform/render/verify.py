@@ -18,7 +18,8 @@ def verdict_text(check: CategoryCheck) -> str:
     if check.verdict == "short" or check.verdict == "no patch":
         return "short: " + ", ".join(check.shortfalls)
     if check.verdict == "not completed":
-        return f"not completed ({check.state})"
+        waits = ", agent plan waiting" if check.plan_pending else ""
+        return f"not completed ({check.state}{waits})"
     return check.verdict
 
 

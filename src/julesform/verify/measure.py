@@ -90,10 +90,12 @@ class CategoryCheck:
     session: str | None
     state: str | None
     delivery: Delivery | None
+    plan_pending: bool = False
+    """The session says COMPLETED while its agent plan still waits: the work has not been done."""
 
     @property
     def completed(self) -> bool:
-        return self.state == "COMPLETED"
+        return self.state == "COMPLETED" and not self.plan_pending
 
     @property
     def delivered_tests(self) -> int:
@@ -143,10 +145,12 @@ def check_category(
     deliverables: Sequence[str],
     session: Session | None,
     activities: Sequence[Activity] | None = None,
+    plan_pending: bool = False,
 ) -> CategoryCheck:
     """Verify one category; ``activities`` are needed only when the outputs carry no change set."""
     state = session.state if session else None
-    patch = final_patch(session, activities) if session is not None and state == "COMPLETED" else None
+    done = session is not None and state == "COMPLETED" and not plan_pending
+    patch = final_patch(session, activities) if session is not None and done else None
     delivery = measure_patch(patch) if patch is not None else None
     files = delivery.files if delivery else {}
     return CategoryCheck(
@@ -156,6 +160,7 @@ def check_category(
         session=session.name if session else None,
         state=state,
         delivery=delivery,
+        plan_pending=plan_pending,
     )
 
 
