@@ -1,20 +1,22 @@
 """Running julesform (or the naive script) the way a user does: a fresh process, timed from spawn
 to exit, with its own peak resident memory (``wait4`` gives one child's rusage, unlike
-``RUSAGE_CHILDREN`` which keeps the maximum of every child so far).
+``RUSAGE_CHILDREN`` which keeps the maximum of every child so far; ``spawn.py`` says why it forks).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from julesform.emulator.server import ServedEmulator
+
+SPAWN = Path(__file__).resolve().with_name("spawn.py")
 
 
 @dataclass(frozen=True)
@@ -47,22 +49,22 @@ def api_env(served: ServedEmulator | None) -> dict[str, str]:
 
 
 def run_process(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str]) -> Run:
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            list(argv), cwd=cwd, env=dict(env), stdout=out, stderr=err, stdin=subprocess.DEVNULL
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
+    """Run ``argv`` through ``spawn.py`` (see there: a peak RSS of its own) and collect what it did."""
+    with tempfile.TemporaryDirectory(prefix="julesform-bench-run-") as scratch:
+        result = Path(scratch) / "result.json"
+        out, err = Path(scratch) / "stdout", Path(scratch) / "stderr"
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            subprocess.run(
+                [sys.executable, str(SPAWN), str(result), *argv],
+                cwd=cwd, env=dict(env), stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, check=True,
+            )
+        measured = json.loads(result.read_text(encoding="utf-8"))
         return Run(
-            wall=wall,
-            peak_mib=usage.ru_maxrss / 1024,  # Linux reports KiB
-            exit_code=proc.returncode,
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
+            wall=float(measured["wall"]),
+            peak_mib=int(measured["maxrss_kib"]) / 1024,  # Linux reports KiB
+            exit_code=int(measured["exit_code"]),
+            stdout=out.read_text(encoding="utf-8", errors="replace"),
+            stderr=err.read_text(encoding="utf-8", errors="replace"),
         )
 
 

@@ -5,6 +5,7 @@ results table (with the command, the machine and the date) to benchmarks/README.
 from __future__ import annotations
 
 import argparse
+import pickle
 import sys
 import time
 from dataclasses import dataclass, field
@@ -90,12 +91,19 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--smoke", action="store_true", help="the smallest size only (CI smoke run)")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to each request (0.05)")
     parser.add_argument("--out", type=Path, default=HERE / "README.md", help="where to write the results")
+    parser.add_argument("--rerender", action="store_true",
+                        help="rewrite --out from the last run's saved results (after editing analysis.md)")
     args = parser.parse_args(argv)
-    sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
-    flags = " --smoke" if args.smoke else " --quick" if args.quick else ""
-    if args.latency != 0.05:
-        flags += f" --latency {args.latency:g}"
-    results = run(sizes, args.latency, f".venv/bin/python -m benchmarks{flags}")
+    saved = args.out.with_name(f".{args.out.stem}.last-run.pickle")
+    if args.rerender:
+        results = pickle.loads(saved.read_bytes())
+    else:
+        sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
+        flags = " --smoke" if args.smoke else " --quick" if args.quick else ""
+        if args.latency != 0.05:
+            flags += f" --latency {args.latency:g}"
+        results = run(sizes, args.latency, f".venv/bin/python -m benchmarks{flags}")
+        saved.write_bytes(pickle.dumps(results))
     args.out.write_text(report.render(results), encoding="utf-8")
     progress(f"wrote {args.out} ({results.seconds:.0f} s)")
     return 0

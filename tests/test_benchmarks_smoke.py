@@ -40,8 +40,10 @@ def test_plan_bound_lists_only_when_it_must() -> None:
     bounds = _bench("bounds")
     # Something unbound: the whole account must be listed, 100 per page, one page after another.
     assert bounds.plan(10, 5, 10_000) == bounds.Bound(106, 101, "101 list pages + 5 activity logs")
-    # Everything bound in a big account: a get per session beats listing 100 pages.
-    assert bounds.plan(10, 10, 10_000) == bounds.Bound(20, 3, "10 gets + 10 activity logs")
+    # Everything bound in a big account: only the bound sessions need reading, not 100 pages.
+    assert bounds.plan(10, 10, 10_000) == bounds.Bound(11, 2, "1 list page + 10 activity logs")
+    # Gets win only where listing as far as the bound sessions takes longer than getting them.
+    assert bounds.plan(1, 1, 0).rounds == 1
     # An empty account still answers one page.
     assert bounds.plan(3, 0, 0) == bounds.Bound(1, 1, "1 list page + 0 activity logs")
 
