@@ -219,3 +219,17 @@ def test_an_invalid_programme_is_one_line_error(
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith("error: demo.yaml: ") and err.count("\n") == 1
+
+
+def test_before_any_apply_everything_is_missing_and_nothing_is_written(
+    emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo = make_demo(emulator, tmp_path, monkeypatch)
+    for command in ("status", "verify", "report"):
+        assert demo.run(command, "demo.yaml") == 0
+    out = capsys.readouterr().out
+    assert "Sessions: 3 not created\nTests: 0 of 7 delivered\n" in out
+    assert "Total: 0 of 7 tests delivered; 3 not completed\n" in out
+    assert "- `auth` (create): not created yet" in out
+    assert not (tmp_path / "state" / "demo.lock.json").exists()
+    assert {r.method for r in demo.emu.requests} == {"GET"}
