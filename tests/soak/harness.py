@@ -3,7 +3,8 @@
 The emulator is served on loopback by this process (real timestamps, agents ``pace`` times faster);
 the CLI runs as a subprocess, exactly as a user runs it. Every round injects seeded faults (429
 bursts with Retry-After, 5xx on chosen methods, creates whose connection drops after they commit,
-a squeezed daily quota, latency spikes), runs ``julesform apply --yes`` and, at a seeded request
+a squeezed daily quota, latency spikes), runs ``julesform apply --yes --archive-replaced`` (so
+failed sessions that are recreated get archived: every kind of call is made) and, at a seeded request
 number, holds that request, SIGKILLs the CLI, then lets the held request commit to a dead client.
 Between rounds a "human" answers sessions that paused, stalled or asked a question, as a user would
 in the Jules UI. After every round the lockfile must parse and validate. The soak ends when every
@@ -79,6 +80,7 @@ class SoakReport:
     human_replies: int = 0
     bound: int = 0
     superseded: int = 0
+    archived: int = 0
     unmarked: int = 0
     duplicates: int = 0
     bindings_lost: int = 0
@@ -101,8 +103,8 @@ class SoakReport:
             " each)",
             f"  requests retried: {self.retried}",
             f"  human replies to paused, stalled or questioning sessions: {self.human_replies}",
-            f"  sessions: {self.bound} bound, {self.superseded} superseded (failed, recreated), "
-            f"{self.unmarked} without a marker",
+            f"  sessions: {self.bound} bound, {self.superseded} superseded (failed, recreated; "
+            f"{self.archived} of them archived), {self.unmarked} without a marker",
             f"  duplicates: {self.duplicates}",
             f"  bindings lost: {self.bindings_lost}",
             f"  final plan: {final}",
@@ -269,7 +271,8 @@ class Soak:
         self.inject_faults()
         self.switch.arm(kill_at, spike_share=0.01)
         process = subprocess.Popen(
-            self.cli("apply", "--yes", "--parallelism", str(self.config.parallelism), str(self.programme)),
+            self.cli("apply", "--yes", "--archive-replaced", "--parallelism", str(self.config.parallelism),
+                     str(self.programme)),
             cwd=self.workdir, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         killed = self.wait(process)
@@ -407,6 +410,8 @@ class Soak:
             report.bindings_lost += len(lost) + (0 if cid in bindings else 1)
         report.bound = len(bindings)
         report.superseded = sum(len(b.superseded) for b in bindings.values())
+        old = {name for b in bindings.values() for name in b.superseded}
+        report.archived = sum(1 for s in self.emulator.sessions() if s.archived and f"sessions/{s.id}" in old)
         self.count_faults()
 
     def count_faults(self) -> None:
