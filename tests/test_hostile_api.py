@@ -201,3 +201,31 @@ def test_a_create_that_trickles_in_is_ambiguous_and_not_repeated(stub: StubServe
     with pytest.raises(AmbiguousCreate):
         client.create_session({"prompt": "p", "title": "t [jf:demo/alpha]"})
     assert len(stub.seen) == 1
+
+
+# --- escape sequences from the server never reach the terminal ---------------------------------------
+
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\x1b[31mred\u202eevil\x9b"
+
+
+def test_escape_sequences_in_a_server_message_are_shown_not_obeyed(
+    stub: StubServer, workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Error text from the server is printed; its control characters are printed as escapes."""
+    error = {"error": {"code": 400, "message": f"bad request{ESCAPES}", "status": "INVALID_ARGUMENT"}}
+    stub.handler = lambda seen: Reply(status=400, body=error)
+
+    assert main(["--api-url", stub.url, "plan", "demo.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "\\u001b]0;owned\\u0007\\u001b[2J" in err and "\\u202eevil\\u009b" in err
+    assert not any((ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) < 0xA0 or c == "\u202e" for c in err)
+
+
+def test_a_json_document_printed_with_odd_characters_stays_valid_and_equal() -> None:
+    from julesform.console import visible
+
+    document = {"title": "T\u0085\u202e\u2066x", "prompt": "a\tb\nc\x1b"}
+    text = visible(json.dumps(document, ensure_ascii=False, indent=2))
+    assert json.loads(text) == document
+    assert "\u202e" not in text and "\x85" not in text

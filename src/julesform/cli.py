@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from julesform import __version__
-from julesform.console import Console
+from julesform.console import Console, visible
 from julesform.context import AppContext
 from julesform.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, JulesformError
 
@@ -103,14 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     except JulesformError as exc:
         if debug:
             traceback.print_exc()
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {visible(str(exc))}\n")
         return exc.exit_code
     except BrokenPipeError:
         return EXIT_ERROR
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        name = type(exc).__name__
-        sys.stderr.write(f"error: internal error: {name}: {exc} (run with --debug for details)\n")
+        name, detail = type(exc).__name__, visible(str(exc))
+        sys.stderr.write(f"error: internal error: {name}: {detail} (run with --debug for details)\n")
         return EXIT_ERROR
     return result if isinstance(result, int) else 0

@@ -1,7 +1,9 @@
 """All terminal output goes through here: stdout for what the user asked for, stderr for the rest.
 
 Colour only on a terminal and never when ``NO_COLOR`` is set (rich honours both); markup is off so
-user data (prompts, titles) is printed verbatim.
+user data (prompts, titles) is printed verbatim, except for control characters: text from the API
+(titles, error messages, agent messages) could otherwise drive the user's terminal with escape
+sequences or reorder what is shown with bidi overrides, so those are printed as visible escapes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,18 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console as RichConsole
+
+
+_INVISIBLE = {
+    code: f"\\u{code:04x}"  # the JSON spelling, so a JSON document printed stays valid and equal
+    for code in (*range(0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+    if chr(code) not in "\n\t"
+}
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters and bidi overrides shown as escapes (``\\u001b``), never sent."""
+    return text.translate(_INVISIBLE)
 
 
 def _colour_allowed(stream: object) -> bool:
@@ -57,6 +71,7 @@ class Console:
 
     def out(self, text: str = "", *, style: str | None = None) -> None:
         """Print what the user asked for (a plan, JSON, a report) to stdout."""
+        text = visible(text)
         if style is None:
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
@@ -65,6 +80,7 @@ class Console:
 
     def err(self, text: str = "", *, style: str | None = None) -> None:
         """Print progress, warnings and diagnostics to stderr."""
+        text = visible(text)
         if style is None:
             sys.stderr.write(text + "\n")
             sys.stderr.flush()

@@ -10,6 +10,7 @@ import threading
 from typing import TYPE_CHECKING, Protocol
 
 from julesform.apply.outcome import Outcome
+from julesform.console import visible
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -88,7 +89,7 @@ class LiveReporter:
         with self._lock:
             self._in_flight.pop(outcome.category, None)
             style = {"done": "green", "unneeded": "dim", "failed": "red", "skipped": "yellow"}[outcome.status]
-            self._progress.console.print(line_for(outcome), style=style, highlight=False)
+            self._progress.console.print(visible(line_for(outcome)), style=style, highlight=False)
             if self._task is not None:
                 self._progress.update(self._task, advance=1, description=self._describe())
 
