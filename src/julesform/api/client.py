@@ -284,6 +284,11 @@ class JulesClient:
 
     # --- concurrency and lifecycle ---------------------------------------------------------------
 
+    @property
+    def parallel_reads(self) -> int:
+        """How many reads may be in flight at once (``map_parallel`` and callers that pool their own)."""
+        return self._limits.max_workers
+
     def map_parallel(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``[fn(x) for x in items]`` on a few threads, order kept; the first failure in order is raised."""
         todo = list(items)
