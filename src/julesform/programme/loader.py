@@ -101,7 +101,17 @@ def check_programme(
         text, raw = read_text(path, limit=MAX_PROGRAMME_BYTES, what="programme file")
     except FileProblem as problem:
         return None, [Diagnostic(file, problem.line, problem.column, FILE_PATH, problem.message)]
-    parsed = parse(text)
+    parsed = parse(text, fast=True)
+    loaded, diagnostics = _check(path, file, raw, parsed)
+    if diagnostics and parsed.fast:
+        # A valid document with invalid content: positions as the pure parser reports them.
+        loaded, diagnostics = _check(path, file, raw, parse(text))
+    return loaded, diagnostics
+
+
+def _check(
+    path: Path, file: str, raw: bytes, parsed: ParsedYaml
+) -> tuple[LoadedProgramme | None, list[Diagnostic]]:
     collect = _Collector(file, parsed)
     for found in parsed.problems:
         collect.at(found.position, found.path, found.message)

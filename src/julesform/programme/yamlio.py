@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml import main as ruamel_main
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 YamlPath = tuple[str | int, ...]
+
+LIBYAML = getattr(ruamel_main, "CParser", None) is not None
+"""ruamel.yaml.clib is installed (a dependency on CPython); without it ``fast`` parsing is pure too."""
 
 MAX_ALIASES = 100
 """Alias uses allowed in one file; sharing a few lists is fine, thousands is an attack."""
@@ -58,6 +62,9 @@ class ParsedYaml:
     keys: dict[YamlPath, Position] = field(default_factory=dict)
     values: dict[YamlPath, Position] = field(default_factory=dict)
     problems: list[YamlProblem] = field(default_factory=list)
+    fast: bool = False
+    """Composed by libyaml: fine for a document without problems, but its positions for empty values
+    differ, so a document that has any problem is parsed again by the pure parser for diagnostics."""
 
 
 class _Stop(Exception):
@@ -68,9 +75,22 @@ def _position(node: Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def parse(text: str) -> ParsedYaml:
-    """Parse one YAML document; problems are collected, never raised. ``data`` is None if unusable."""
-    loader = YAML(typ="safe", pure=True)
+def parse(text: str, *, fast: bool = False) -> ParsedYaml:
+    """Parse one YAML document; problems are collected, never raised. ``data`` is None if unusable.
+
+    ``fast`` composes with libyaml (ruamel.yaml.clib, five times faster on a 1,000-category file)
+    and keeps the result only when the document has no problem; anything else is parsed again by
+    the pure-Python parser, whose messages and positions the diagnostics are written for.
+    """
+    if fast and LIBYAML:
+        parsed = _parse(text, YAML(typ="safe", pure=False))
+        if parsed.data is not None and not parsed.problems:
+            parsed.fast = True
+            return parsed
+    return _parse(text, YAML(typ="safe", pure=True))
+
+
+def _parse(text: str, loader: YAML) -> ParsedYaml:
     try:
         root = loader.compose(io.StringIO(text))
     except (YAMLError, RecursionError, ValueError) as exc:
