@@ -18,7 +18,8 @@ BOUND_AT = "2026-12-03T10:00:00Z"
 
 def _binding(session: str, superseded: list[str] | None = None) -> Binding:
     return Binding(session=session, spec_hash="sha256:x", bound_at=BOUND_AT, require_plan_approval=True,
-                   automation_mode="AUTO_CREATE_PR", superseded=superseded or [])
+                   automation_mode="AUTO_CREATE_PR", superseded=superseded or [],
+                   attempt=1 + len(superseded or []))
 
 
 def _soak_with(tmp_path: Path, titles: list[str]) -> tuple[SoakRun, list[str]]:
@@ -44,6 +45,15 @@ def test_the_tally_counts_a_second_session_for_one_attempt_as_a_duplicate(tmp_pa
     soak.tally()
     assert (soak.report.duplicates, soak.report.bindings_lost) == (1, 0)
     assert (soak.report.bound, soak.report.superseded, soak.report.unmarked) == (2, 1, 1)
+
+
+def test_the_tally_counts_more_sessions_than_attempts_as_duplicates(tmp_path: Path) -> None:
+    """Even when the lockfile lists every session, attempt 1 cannot have made two of them."""
+    soak, names = _soak_with(tmp_path, ["Soak work item 0 [jf:soak/c0000]"] * 3)
+    binding = _binding(names[0], superseded=[names[1], names[2]]).model_copy(update={"attempt": 1})
+    _write(soak, {"c0000": binding})
+    soak.tally()
+    assert soak.report.duplicates == 2
 
 
 def test_the_tally_counts_a_binding_that_dropped_out_of_the_lockfile_as_lost(tmp_path: Path) -> None:

@@ -405,7 +405,10 @@ class Soak:
             names = marked.get(cid, [])
             # A duplicate: a second session made for the same category and attempt, i.e. one the
             # lockfile neither binds nor lists as superseded by a later attempt.
-            report.duplicates += sum(1 for name in names if name not in known.get(cid, set()))
+            unaccounted = sum(1 for name in names if name not in known.get(cid, set()))
+            # The same from the other side: attempt n of a category should have made n sessions.
+            beyond_attempts = len(names) - bindings[cid].attempt if cid in bindings else 0
+            report.duplicates += max(unaccounted, beyond_attempts)
             lost = self.ever_bound.get(cid, set()) - known.get(cid, set())
             report.bindings_lost += len(lost) + (0 if cid in bindings else 1)
         report.bound = len(bindings)
