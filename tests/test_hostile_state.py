@@ -173,3 +173,40 @@ def test_a_tampered_spec_hash_in_the_lockfile_shows_as_drift_not_as_in_sync(
     plan = json.loads(capsys.readouterr().out)
     assert [(a["category"], a["kind"]) for a in plan["attention"]] == [("alpha", "outdated")]
     assert plan["changes"] == []  # on_change: report spends nothing on it
+
+
+# --- julesform's other state files: the embedded emulator's state and the activity cache ------------
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+def test_a_hostile_embedded_emulator_state_is_one_line_and_left_alone(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = workspace / "state" / ".emulator" / "emulator.json"
+    state.write_text(DEEP)
+    err = refused(capsys, ["--emulator", "plan", "demo.yaml"], "state/.emulator/emulator.json")
+    assert "move it away to start a fresh emulator" in err
+    assert state.read_text() == DEEP
+
+
+def test_a_hostile_activity_cache_entry_is_discarded_with_a_notice(tmp_path: Path) -> None:
+    """The cache is julesform's own file, but a broken one must cost a download, not the run."""
+    from julesform.api.models import Session
+    from julesform.state.cache import ActivityCache
+
+    class Client:
+        endpoint = "emulator:embedded"
+
+        def list_activities(self, name: str, after: str | None = None) -> list[object]:
+            return []
+
+    notes: list[str] = []
+    cache = ActivityCache(Client(), tmp_path, notice=notes.append)  # type: ignore[arg-type]
+    entry = cache.path_for("sessions/1")
+    entry.parent.mkdir(parents=True)
+    entry.write_text(DEEP)
+    session = Session.model_validate({"name": "sessions/1", "id": "1", "state": "COMPLETED"})
+
+    assert cache.activities(session) == []
+    assert len(notes) == 1 and "maximum recursion depth" in notes[0]

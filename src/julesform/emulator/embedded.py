@@ -80,7 +80,7 @@ class EmbeddedApp:
                 auto_connect_sources=True, faults=faults, state=EmulatorState.from_dict(data["state"]),
                 pace=float(data["pace"]),
             )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise EmulatorStateUnreadable(
                 f"cannot read the emulator state {self.path} ({exc}); move it away to start a fresh emulator"
             ) from exc

@@ -97,8 +97,8 @@ class ActivityCache:
                 raise ValueError("an activity of another session or without a time")
             update = data.get("session_update_time")
             return activities, update if isinstance(update, str) else None
-        except (ValueError, ValidationError) as exc:
-            self._discard(path, str(exc).splitlines()[0])
+        except (ValueError, ValidationError, RecursionError) as exc:  # RecursionError: nesting too deep
+            self._discard(path, (str(exc).splitlines() or [type(exc).__name__])[0])
             return [], None
 
     def _discard(self, path: Path, why: str) -> None:
