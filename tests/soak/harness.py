@@ -48,6 +48,7 @@ PROGRAMME = "soak"
 KEY = "soak-key-not-a-secret"
 MAX_ATTEMPTS = 5
 SAFETY_NET_S = 120.0  # only so a broken build cannot hang forever; no figure depends on it
+SAFETY_NET_PER_CATEGORY_S = 0.6  # the emulator's work per request grows with its sessions
 DONE = ("COMPLETED",)
 STUCK = {"pause": "paused", "stall": "stalled", "feedback": "asking"}
 """What a session blocked on, and how the figures name it (the emulator's ``Session.blocked``)."""
@@ -268,14 +269,21 @@ class Soak:
         span = max(10, self.longest_run)
         kill_at = self.rng.randint(1, span) if self.rng.random() < self.config.kill_share else None
         before = len(self.emulator.requests)
+        started = time.monotonic()
         self.inject_faults()
         self.switch.arm(kill_at, spike_share=0.01)
-        process = subprocess.Popen(
-            self.cli("apply", "--yes", "--archive-replaced", "--parallelism", str(self.config.parallelism),
-                     str(self.programme)),
-            cwd=self.workdir, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        killed = self.wait(process)
+        # Output goes to files, not pipes: nobody reads a pipe while waiting, and a full one would
+        # block the CLI (a 1000-category plan is more than a pipe holds).
+        with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+            process = subprocess.Popen(
+                self.cli("apply", "--yes", "--archive-replaced", "--parallelism",
+                         str(self.config.parallelism), str(self.programme)),
+                cwd=self.workdir, env=self.env(), stdout=out_file, stderr=err_file, text=True,
+            )
+            killed = self.wait(process)
+            out_file.seek(0)
+            err_file.seek(0)
+            stdout, stderr = out_file.read(), err_file.read()
         self.switch.release.set()
         self.app.wait_idle()  # the held request has committed before anything else looks
         self.last_run_requests = len(self.emulator.requests) - before
@@ -283,31 +291,29 @@ class Soak:
         if killed:
             self.report.kills += 1
         elif process.returncode not in (0, 1):
-            out, err = process.stdout, process.stderr
-            self.report.problems.append(f"apply exited {process.returncode}: {err!r} {out!r}")
+            self.report.problems.append(f"apply exited {process.returncode}: {stderr[-500:]!r}")
         self.check_lockfile(after="kill" if killed else "apply")
-        outcome = f"killed at request {kill_at}" if killed else f"exit {process.returncode}"
+        took = f"{time.monotonic() - started:.1f} s"
+        outcome = f"{took}, killed at request {kill_at}" if killed else f"{took}, exit {process.returncode}"
         if not killed:
-            last = (str(process.stdout).strip().splitlines() or [""])[-1]
-            errors = [line for line in str(process.stderr).splitlines() if line.startswith("error:")]
+            last = (stdout.strip().splitlines() or [""])[-1]
+            errors = [line for line in stderr.splitlines() if line.startswith("error:")]
             outcome += ": " + (errors[-1] if errors else last)[:160]
         self.config.log(f"round {self.report.rounds}: {self.last_run_requests} requests, {outcome}")
 
     def wait(self, process: subprocess.Popen[str]) -> bool:
         """Wait for the apply to end, or SIGKILL it while the kill switch holds a request."""
-        deadline = time.monotonic() + SAFETY_NET_S
+        deadline = time.monotonic() + SAFETY_NET_S + SAFETY_NET_PER_CATEGORY_S * self.config.categories
         while process.poll() is None:
             if self.switch.holding.is_set():
                 os.kill(process.pid, signal.SIGKILL)
-                process.communicate()
+                process.wait()
                 return True
             if time.monotonic() > deadline:
                 process.kill()
-                process.communicate()
+                process.wait()
                 raise RuntimeError("an apply run outlived the safety net")
             time.sleep(0.005)
-        out, err = process.communicate()
-        process.stdout, process.stderr = out, err  # type: ignore[assignment]
         return False
 
     def inject_faults(self) -> None:
