@@ -487,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.long or time.monotonic() >= ends:
             break
     if args.long:
-        print(f"{totals['soaks']} soaks: {totals['faults']} faults injected, "
+        print(f"soaks run: {totals['soaks']}; {totals['faults']} faults injected, "
               f"{totals['kills']} kills survived, "
               f"{totals['retried']} requests retried, {totals['duplicates']} duplicates, "
               f"{totals['lost']} bindings lost")
