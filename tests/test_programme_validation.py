@@ -308,3 +308,15 @@ def test_prompt_file_symlink_loop(tmp_path: Path) -> None:
     assert len(diagnostics) == 1
     assert diagnostics[0].path == "categories[0].prompt_file"
     assert "loop.md" in diagnostics[0].message
+
+
+def test_a_title_with_control_characters_is_refused_where_it_stands(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        'version: 1\nname: p\nsource: sources/github/acme/app\ncategories:\n'
+        '  - id: a\n    title: "Fix \\e[31mred\\u202e"\n    prompt: Do it.\n'
+    )
+    _, diagnostics = check_programme(path)
+    assert [f"{d.line}:{d.column}: {d.path}: {d.message}" for d in diagnostics] == [
+        "6:12: categories[0].title: a title must not hold control characters: Fix \\u001b[31mred\\u202e"
+    ]

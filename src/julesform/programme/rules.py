@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from julesform.console import visible
 from julesform.programme.files import MAX_PROMPT_FILE_BYTES, FileProblem, read_text, resolve_prompt_file
 from julesform.programme.model import MAX_PROMPT_CHARS
 from julesform.programme.yamlio import YamlPath
@@ -118,11 +119,15 @@ def _cycles(graph: dict[str, list[str]], order: list[str]) -> list[list[str]]:
 
 
 def check_text_fields(data: dict[str, Any], report: Report) -> None:
-    """Titles are one line; deliverables are paths inside the repository, each listed once."""
+    """Titles are one line of printable text (they become session titles, shown in terminals and
+    pull requests); deliverables are paths inside the repository, each listed once."""
     for index, category in _categories(data):
         title = _text(category.get("title"))
         if title is not None and ("\n" in title or "\r" in title):
             report(("categories", index, "title"), "a title must be one line")
+        elif title is not None and visible(title) != title:
+            shown = visible(title)
+            report(("categories", index, "title"), f"a title must not hold control characters: {shown}")
         deliverables = category.get("deliverables")
         if not isinstance(deliverables, list):
             continue
