@@ -79,7 +79,8 @@ def command(app: AppContext, /, host: str, port: int, allow_remote: bool, seed: 
     """
     from julesform.emulator import Emulator, WallClock
     from julesform.emulator.app import EmulatorApp
-    from julesform.emulator.server import RunningServer, is_loopback
+    from julesform.api.endpoint import is_loopback
+    from julesform.emulator.server import RunningServer
 
     if not is_loopback(host) and not allow_remote:
         raise UsageError(f"refusing to serve on non-loopback host {host!r} (add --allow-remote to insist)")
