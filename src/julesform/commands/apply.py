@@ -14,6 +14,7 @@ import click
 from julesform.apply.executor import ApplyOptions
 from julesform.apply.saved_plan import check_fresh, load_saved_plan, looks_like_saved_plan, record_applied
 from julesform.apply.session import execute
+from julesform.commands.options import lock_timeout_option, lockfile_option
 from julesform.context import AppContext, pass_app
 from julesform.errors import EXIT_OK, JulesformError, UsageError
 from julesform.planner.plan import Plan
@@ -135,10 +136,8 @@ def apply_saved(
     show_default=True,
     help="Creates in flight at once (bursts of creates fail on the real service).",
 )
-@click.option("--lockfile", "lockfile_path", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
-              help="Lockfile to use [default: state/<programme-stem>.lock.json].")
-@click.option("--lock-timeout", type=click.FloatRange(0), default=0, show_default=True, metavar="SECONDS",
-              help="Wait this long for another apply to finish before giving up.")
+@lockfile_option
+@lock_timeout_option
 @click.option("--archive-replaced", is_flag=True,
               help="Archive the old session once a replace or recreate has bound the new one.")
 @click.option("--archive-forgotten", is_flag=True,

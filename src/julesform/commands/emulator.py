@@ -77,9 +77,9 @@ def command(app: AppContext, /, host: str, port: int, allow_remote: bool, seed: 
     Point julesform at it with JULES_API_URL=http://HOST:PORT/v1alpha and any JULES_API_KEY (or the one
     given with --api-key).
     """
+    from julesform.api.endpoint import is_loopback
     from julesform.emulator import Emulator, WallClock
     from julesform.emulator.app import EmulatorApp
-    from julesform.api.endpoint import is_loopback
     from julesform.emulator.server import RunningServer
 
     if not is_loopback(host) and not allow_remote:

@@ -14,6 +14,7 @@ import click
 
 from julesform.api.errors import NotFound
 from julesform.apply.executor import rfc3339
+from julesform.commands.options import lock_timeout_option, lockfile_option
 from julesform.context import AppContext, pass_app
 from julesform.errors import EXIT_OK, JulesformError, UsageError
 from julesform.planner.spec import parse_marker
@@ -30,10 +31,8 @@ class ImportRefused(JulesformError):
 @click.argument("programme", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("category")
 @click.argument("session")
-@click.option("--lockfile", "lockfile_path", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
-              help="Lockfile to use [default: state/<programme-stem>.lock.json].")
-@click.option("--lock-timeout", type=click.FloatRange(0), default=0, show_default=True, metavar="SECONDS",
-              help="Wait this long for another apply to finish before giving up.")
+@lockfile_option
+@lock_timeout_option
 @pass_app
 def command(
     app: AppContext,

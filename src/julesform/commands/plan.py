@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from julesform.commands.options import lockfile_option
 from julesform.context import AppContext, pass_app
 from julesform.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, JulesformError, UsageError
 from julesform.pipeline import AccountObserver, PlanRun, plan_prepared, prepare
@@ -52,11 +53,7 @@ if TYPE_CHECKING:
 @click.option(
     "--replace", "replace", multiple=True, metavar="ID", help="Replace this category's session (repeatable)."
 )
-@click.option(
-    "--lockfile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Lockfile to read [default: state/<programme-file-stem>.lock.json].",
-)
+@lockfile_option
 @pass_app
 def command(
     app: AppContext,
@@ -66,17 +63,17 @@ def command(
     out: Path | None,
     targets: tuple[str, ...],
     replace: tuple[str, ...],
-    lockfile: Path | None,
+    lockfile_path: Path | None,
 ) -> int:
     """Show what `apply` would do to make the live sessions match PROGRAMMES (files or directories)."""
     paths = expand_programmes(programmes)
     several = len(paths) > 1
-    if several and lockfile is not None:
+    if several and lockfile_path is not None:
         raise UsageError("--lockfile needs exactly one programme file")
     if several and out is not None:
         raise UsageError("--out saves the plan of exactly one programme file")
 
-    options = _Options(output_format, detailed_exitcode, out, targets, replace, lockfile)
+    options = _Options(output_format, detailed_exitcode, out, targets, replace, lockfile_path)
     client = app.client()
     try:
         return _plan_all(app, client, paths, options)
@@ -91,7 +88,7 @@ class _Options:
     out: Path | None
     targets: tuple[str, ...]
     replace: tuple[str, ...]
-    lockfile: Path | None
+    lockfile_path: Path | None
 
 
 def _plan_all(app: AppContext, client: JulesClient, paths: list[Path], options: _Options) -> int:
@@ -108,7 +105,7 @@ def _plan_all(app: AppContext, client: JulesClient, paths: list[Path], options: 
             prepared = prepare(
                 client,
                 path,
-                lockfile_path=options.lockfile,
+                lockfile_path=options.lockfile_path,
                 targets=targets,
                 replace=options.replace,
                 only_known=several,

@@ -13,6 +13,7 @@ import click
 
 from julesform.apply.executor import ApplyOptions
 from julesform.apply.session import execute
+from julesform.commands.options import lock_timeout_option, lockfile_option
 from julesform.context import AppContext, pass_app
 from julesform.errors import EXIT_OK
 from julesform.state.lockfile import default_lockfile_path
@@ -22,10 +23,8 @@ from julesform.state.store import LockfileStore
 
 @click.command("refresh")
 @click.argument("programme", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--lockfile", "lockfile_path", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
-              help="Lockfile to use [default: state/<programme-stem>.lock.json].")
-@click.option("--lock-timeout", type=click.FloatRange(0), default=0, show_default=True, metavar="SECONDS",
-              help="Wait this long for another apply to finish before giving up.")
+@lockfile_option
+@lock_timeout_option
 @pass_app
 def command(app: AppContext, programme: Path, lockfile_path: Path | None, lock_timeout: float) -> int:
     """Adopt PROGRAMME's marked sessions missing from the lockfile and unbind vanished ones."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from julesform.commands.options import lockfile_option
 from julesform.context import AppContext, pass_app
 from julesform.errors import EXIT_OK, JulesformError
 from julesform.overview.gather import gather
@@ -26,15 +27,11 @@ from julesform.state.store import atomic_write_text
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to FILE (atomically) instead of stdout.",
 )
-@click.option(
-    "--lockfile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Lockfile to read [default: state/<programme-file-stem>.lock.json].",
-)
+@lockfile_option
 @pass_app
-def command(app: AppContext, programme: Path, out: Path | None, lockfile: Path | None) -> int:
+def command(app: AppContext, programme: Path, out: Path | None, lockfile_path: Path | None) -> int:
     """Write a markdown report of PROGRAMME for the people who lead it."""
-    text = "\n".join(render_report(gather(app, programme, lockfile_path=lockfile))) + "\n"
+    text = "\n".join(render_report(gather(app, programme, lockfile_path=lockfile_path))) + "\n"
     if out is None:
         app.console.out(text.rstrip("\n"))
         return EXIT_OK

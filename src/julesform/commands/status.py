@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from julesform.commands.options import lockfile_option
 from julesform.context import AppContext, pass_app
 from julesform.errors import EXIT_OK, JulesformError
 from julesform.overview.gather import gather
@@ -42,19 +43,15 @@ DEFAULT_WATCH_SECONDS = 10.0
     metavar="[SECONDS]",
     help=f"Refresh every SECONDS (default {DEFAULT_WATCH_SECONDS:g}) until Ctrl-C.",
 )
-@click.option(
-    "--lockfile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Lockfile to read [default: state/<programme-file-stem>.lock.json].",
-)
+@lockfile_option
 @pass_app
 def command(
-    app: AppContext, programme: Path, output_format: str, watch: float | None, lockfile: Path | None
+    app: AppContext, programme: Path, output_format: str, watch: float | None, lockfile_path: Path | None
 ) -> int:
     """Show each category's session, health, sync, pull request and tests for PROGRAMME."""
 
     def render() -> list[str]:
-        return _render(gather(app, programme, lockfile_path=lockfile), output_format)
+        return _render(gather(app, programme, lockfile_path=lockfile_path), output_format)
 
     if watch is None:
         for line in render():

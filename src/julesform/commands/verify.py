@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from julesform.commands.options import lockfile_option
 from julesform.context import AppContext, pass_app
 from julesform.errors import EXIT_OK, CheckFailed
 from julesform.overview.gather import gather
@@ -26,15 +27,11 @@ from julesform.render.verify import plural, render_verify_json, render_verify_te
     show_default=True,
     help="text for people, json for machines (the exit code is the same).",
 )
-@click.option(
-    "--lockfile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Lockfile to read [default: state/<programme-file-stem>.lock.json].",
-)
+@lockfile_option
 @pass_app
-def command(app: AppContext, programme: Path, output_format: str, lockfile: Path | None) -> int:
+def command(app: AppContext, programme: Path, output_format: str, lockfile_path: Path | None) -> int:
     """Measure each completed session's final patch against its category's tests and deliverables."""
-    overview = gather(app, programme, lockfile_path=lockfile)
+    overview = gather(app, programme, lockfile_path=lockfile_path)
     checks = [row.check for row in overview.rows]
     total = overview.totals
     if output_format == "json":
