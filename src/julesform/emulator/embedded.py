@@ -25,7 +25,7 @@ from julesform.emulator.faults import Faults
 from julesform.emulator.service import Emulator
 from julesform.emulator.state import EmulatorState
 from julesform.errors import JulesformError
-from julesform.state.store import atomic_write_text
+from julesform.state.store import atomic_write_text, make_state_dir
 
 EMBEDDED_API_KEY = "emulator"
 EMBEDDED_SPEED = 60.0  # sessions do a minute of a real agent's work per real second
@@ -46,7 +46,8 @@ class EmbeddedApp:
         self.lock = FileLock(str(state_dir / (STATE_FILE + ".lock")))
         self.speed = speed
         self.wall = wall
-        state_dir.mkdir(parents=True, exist_ok=True)
+        make_state_dir(state_dir.parent)
+        state_dir.mkdir(exist_ok=True)
         with self.lock:
             if not self.path.exists():
                 self._save(self._fresh())

@@ -25,6 +25,7 @@ from types import TracebackType
 from filelock import FileLock, Timeout
 
 from julesform.errors import JulesformError
+from julesform.state.store import make_state_dir
 
 HOLDER_SUFFIX = ".lock.holder"
 
@@ -89,7 +90,7 @@ class LockfileMutex:
 
     def acquire(self) -> Holder:
         try:
-            self.lockfile.parent.mkdir(parents=True, exist_ok=True)
+            make_state_dir(self.lockfile.parent)
             self._lock.acquire(timeout=self.timeout)
         except Timeout:
             raise self._held_error() from None

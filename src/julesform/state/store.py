@@ -44,6 +44,24 @@ def recovery_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".json") + ".recovery.json")
 
 
+STATE_GITIGNORE = """\
+# Written by julesform when it made this directory: commit the lockfiles, nothing else
+# (backups, lock holders, the emulator's state and the activity cache stay on this machine).
+*
+!.gitignore
+!*.lock.json
+"""
+
+
+def make_state_dir(directory: Path) -> None:
+    """Create the directory that holds lockfiles. One that julesform makes itself gets a .gitignore
+    letting only lockfiles into git; an existing directory is left exactly as it is."""
+    if directory.is_dir():
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / ".gitignore").write_text(STATE_GITIGNORE, encoding="utf-8")
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` atomically: temp file in the same dir, fsync, rename, fsync dir."""
     directory = path.parent
