@@ -133,3 +133,13 @@ def test_each_endpoint_has_its_own_entries(emulator: Any, client: JulesClient, t
     ActivityCache(client, tmp_path).activities(client.get_session(name))
     with JulesClient(emulator.url, emulator.api_key, endpoint="https://elsewhere.example/v1alpha") as other:
         assert ActivityCache(other, tmp_path).path_for(name) != ActivityCache(client, tmp_path).path_for(name)
+
+
+def test_a_state_directory_the_cache_creates_lets_only_lockfiles_into_git(
+    emulator: Any, client: JulesClient, tmp_path: Path
+) -> None:
+    name = make_session(emulator)
+    emulator.emulator.advance(3600)
+    state = tmp_path / "state"
+    ActivityCache(client, state / ".cache").activities(client.get_session(name))
+    assert (state / ".gitignore").read_text().splitlines()[-3:] == ["*", "!.gitignore", "!*.lock.json"]

@@ -36,10 +36,12 @@ def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def written(directory: Path) -> list[str]:
-    """Files written under ``directory``, but for the embedded emulator's and apply's mutex sidecar
-    (``state/<stem>.lock.json.lock``: apply takes the lock before it reads the programme)."""
+    """Files written under ``directory``, but for the embedded emulator's, apply's mutex sidecar
+    (``state/<stem>.lock.json.lock``: apply takes the lock before it reads the programme) and the
+    ``state/.gitignore`` of a state directory julesform created for them."""
     return sorted(str(p.relative_to(directory)) for p in directory.rglob("*")
-                  if p.is_file() and ".emulator" not in p.parts and not p.name.endswith(".lock.json.lock"))
+                  if p.is_file() and ".emulator" not in p.parts and not p.name.endswith(".lock.json.lock")
+                  and str(p.relative_to(directory)) != "state/.gitignore")
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str], name: str) -> str:

@@ -253,7 +253,8 @@ def test_plan_sends_only_gets_and_never_writes_the_lockfile(
     methods = {record.method for record in emulator.emulator.requests}
     assert methods == {"GET"}
     assert (lock.read_bytes(), lock.stat().st_mtime_ns) == before
-    assert sorted(p.name for p in Path("state").iterdir()) == ["sec.lock.json"]
+    # Besides the untouched lockfile only the git-ignored activity cache is written.
+    assert sorted(p.name for p in Path("state").iterdir()) == [".cache", "sec.lock.json"]
 
 
 def test_fully_bound_small_programme_is_read_with_gets_not_a_listing(
@@ -268,6 +269,30 @@ def test_fully_bound_small_programme_is_read_with_gets_not_a_listing(
     assert paths == sorted(f"/v1alpha/{name}" for name in names.values())
     out = capsys.readouterr().out
     assert "Quota: quota not read: nothing to create, so the account was not listed" in out
+
+
+def test_a_second_plan_reads_finished_sessions_logs_from_the_activity_cache(
+    workdir: Path, emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With plan approval required even a COMPLETED session's log is read (an agent plan may still wait).
+    Path("sec.yaml").write_text(
+        PROGRAMME.replace("categories:", "defaults:\n  require_plan_approval: true\ncategories:", 1)
+    )
+    names = {cid: seed(emulator, cid) for cid in ("auth", "routes", "docs")}
+    emulator.emulator.advance(3600)
+    assert {s.state for s in emulator.emulator.sessions()} == {"COMPLETED"}
+    write_lockfile(emulator, names)
+
+    def activity_reads() -> list[str]:
+        return [r.path for r in emulator.emulator.requests if r.path.endswith("/activities")]
+
+    emulator.emulator.requests.clear()
+    assert run(emulator, "sec.yaml") == 0
+    assert len(activity_reads()) == 3
+    emulator.emulator.requests.clear()
+    assert run(emulator, "sec.yaml") == 0
+    assert activity_reads() == []  # finished and unchanged: nothing to download again
+    assert capsys.readouterr().out.count("No changes. The programme matches the live sessions.") == 2
 
 
 def test_vanished_bound_session_is_planned_again(

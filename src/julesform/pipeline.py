@@ -94,7 +94,17 @@ def compute_plan(
     """Plan one programme against the live sessions (GET requests only; nothing is written)."""
     client = app.client()
     prepared = prepare(client, programme_path, lockfile_path=lockfile_path, targets=targets, replace=replace)
-    return plan_prepared(prepared, AccountObserver(client), now=now)
+    return plan_prepared(prepared, account_observer(app), now=now)
+
+
+def account_observer(app: AppContext) -> AccountObserver:
+    """The observer every command uses: activity logs are read through the on-disk cache
+    (``state/.cache/``), so a run downloads only activities it has not seen before."""
+    from julesform.state.cache import ActivityCache, cache_root
+
+    client = app.client()
+    cache = ActivityCache(client, cache_root(app.state_dir), notice=app.console.warn)
+    return AccountObserver(client, activity_reader=cache.activities)
 
 
 def prepare(

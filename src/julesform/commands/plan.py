@@ -15,7 +15,7 @@ import click
 from julesform.commands.options import lockfile_option
 from julesform.context import AppContext, pass_app
 from julesform.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, JulesformError, UsageError
-from julesform.pipeline import AccountObserver, PlanRun, plan_prepared, prepare
+from julesform.pipeline import PlanRun, account_observer, plan_prepared, prepare
 from julesform.planner.plan import Plan
 from julesform.render.json import dumps as json_dumps
 from julesform.render.json import plan_document, render_json
@@ -95,7 +95,7 @@ def _plan_all(app: AppContext, client: JulesClient, paths: list[Path], options: 
     """Plan each programme against one account view, sharing its quota; print; pick the exit code."""
     targets = options.targets
     several = len(paths) > 1
-    observer = AccountObserver(client)
+    observer = account_observer(app)
     runs: list[PlanRun] = []
     failed = False
     matched: set[str] = set()

@@ -28,13 +28,13 @@ from julesform.state.store import LockfileStore
 @pass_app
 def command(app: AppContext, programme: Path, lockfile_path: Path | None, lock_timeout: float) -> int:
     """Adopt PROGRAMME's marked sessions missing from the lockfile and unbind vanished ones."""
-    from julesform.pipeline import AccountObserver, plan_prepared, prepare
+    from julesform.pipeline import account_observer, plan_prepared, prepare
 
     client = app.client()
     path = lockfile_path or default_lockfile_path(programme)
     with LockfileMutex(path, operation="refresh", timeout=lock_timeout):
         prepared = prepare(client, programme, lockfile_path=path)
-        observer = AccountObserver(client)
+        observer = account_observer(app)
         observer.list_all()  # the whole account: marked sessions can only be found in a listing
         run = plan_prepared(prepared, observer)
         imports = [c for c in run.plan.changes if c.action == "import"]

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from julesform import pipeline
 from julesform.overview.model import Overview, Row, sync_of
 from julesform.pipeline import AccountObserver, PlanRun
-from julesform.state.cache import ActivityCache, cache_root
 from julesform.verify.measure import CategoryCheck, check_category, totals
 
 if TYPE_CHECKING:
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
 def gather(app: AppContext, programme_path: Path, *, lockfile_path: Path | None = None) -> Overview:
     """Plan the programme (reading, never writing) and measure what its completed sessions delivered."""
     client = app.client()
-    cache = ActivityCache(client, cache_root(app.state_dir), notice=app.console.warn)
-    observer = AccountObserver(client, activity_reader=cache.activities)
+    observer = pipeline.account_observer(app)
     prepared = pipeline.prepare(client, programme_path, lockfile_path=lockfile_path)
     now = pipeline.current_time()
     run = pipeline.plan_prepared(prepared, observer, now=now)

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from julesform.api.errors import NotFound
 from julesform.api.models import Activity, Session
-from julesform.state.store import atomic_write_text
+from julesform.state.store import atomic_write_text, make_state_dir
 
 if TYPE_CHECKING:
     from julesform.api.client import JulesClient
@@ -48,6 +48,7 @@ class ActivityCache:
     ) -> None:
         self.client = client
         digest = hashlib.sha256(client.endpoint.encode("utf-8")).hexdigest()[:16]
+        self.root = root
         self.directory = root / digest / "activities"
         self._notice = notice
 
@@ -116,6 +117,7 @@ class ActivityCache:
             ],
         }
         try:
+            make_state_dir(self.root.parent)
             atomic_write_text(path, json.dumps(document, sort_keys=True, ensure_ascii=False) + "\n")
         except OSError as exc:  # a cache that cannot be written only costs a download next time
             if self._notice is not None:
