@@ -118,7 +118,8 @@ class ActivityCache:
         }
         try:
             make_state_dir(self.root.parent)
-            atomic_write_text(path, json.dumps(document, sort_keys=True, ensure_ascii=False) + "\n")
+            text = json.dumps(document, sort_keys=True, ensure_ascii=False) + "\n"
+            atomic_write_text(path, text, durable=False)
         except OSError as exc:  # a cache that cannot be written only costs a download next time
             if self._notice is not None:
                 self._notice(f"could not write activity cache {path}: {exc.strerror or exc}")

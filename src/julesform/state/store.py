@@ -62,8 +62,12 @@ def make_state_dir(directory: Path) -> None:
     (directory / ".gitignore").write_text(STATE_GITIGNORE, encoding="utf-8")
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically: temp file in the same dir, fsync, rename, fsync dir."""
+def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``text`` atomically: temp file in the same dir, fsync, rename, fsync dir.
+
+    ``durable=False`` skips both fsyncs, for files whose loss costs only a download (the activity
+    cache): the rename still keeps readers from ever seeing half a file.
+    """
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     try:
@@ -76,14 +80,16 @@ def atomic_write_text(path: Path, text: str) -> None:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         tmp.replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(directory)
+    if durable:
+        _fsync_dir(directory)
 
 
 def _fsync_dir(directory: Path) -> None:
