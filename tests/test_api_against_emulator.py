@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from fake_clock import FakeClock
 from julesform.api.client import JulesClient
 from julesform.api.errors import (
     AUTH_MESSAGE,
@@ -26,29 +27,9 @@ from julesform.planner.spec import SessionSpec, parse_marker
 SOURCE = "sources/github/example-org/widget-app"
 
 
-class FakeClock:
-    """The client's clock; ``also`` lets a sleep move the emulator's clock too."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-        self.also: Callable[[float], None] = lambda seconds: None
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        self.also(seconds)
-
-    def wall(self) -> float:
-        return 1_790_000_000.0 + self.now
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(wall_base=1_790_000_000.0)
 
 
 @pytest.fixture

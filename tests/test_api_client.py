@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from fake_clock import FakeClock
 from julesform.api.client import JulesClient, Limits, Timeouts
 from julesform.api.errors import (
     AUTH_MESSAGE,
@@ -39,24 +40,6 @@ FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 KEY = "AIzaTEST-key_0123456789abcdef"
 
 
-class FakeClock:
-    """Advances only when slept on; records every wait."""
-
-    def __init__(self) -> None:
-        self.now = 5000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def wall(self) -> float:
-        return 1_780_000_000.0 + self.now
-
-
 @pytest.fixture
 def stub() -> Iterator[StubServer]:
     server = StubServer()
@@ -66,7 +49,7 @@ def stub() -> Iterator[StubServer]:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(now=5000.0)
 
 
 def make_client(

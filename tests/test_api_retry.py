@@ -6,23 +6,8 @@ from email.utils import formatdate
 
 import pytest
 
+from fake_clock import FakeClock
 from julesform.api.retry import RetryPolicy, RetryState, parse_retry_after
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def wall(self) -> float:
-        return 1_800_000_000.0
 
 
 def drain(state: RetryState) -> list[float]:
@@ -34,7 +19,8 @@ def drain(state: RetryState) -> list[float]:
 
 
 def test_backoff_doubles_from_one_second_up_to_the_cap() -> None:
-    state = RetryState(RetryPolicy(max_attempts=8, max_delay=10, budget=1000), Clock(), rand=lambda: 0.0)
+    policy = RetryPolicy(max_attempts=8, max_delay=10, budget=1000)
+    state = RetryState(policy, FakeClock(now=100.0), rand=lambda: 0.0)
     assert drain(state) == [1, 2, 4, 8, 10, 10, 10]
     assert state.attempts == 8
     assert state.last_refusal == "gave up after 8 attempts"
@@ -48,7 +34,7 @@ def test_full_jitter_takes_off_at_most_a_quarter() -> None:
 
 
 def test_the_budget_counts_time_spent_outside_sleeps_too() -> None:
-    clock = Clock()
+    clock = FakeClock(now=100.0)
     state = RetryState(RetryPolicy(budget=10), clock, rand=lambda: 0.0)
     clock.now += 8.5  # a slow first attempt
     assert state.next_wait() == 1.0
@@ -58,7 +44,7 @@ def test_the_budget_counts_time_spent_outside_sleeps_too() -> None:
 
 
 def test_retry_after_wins_over_backoff_but_not_over_the_budget() -> None:
-    state = RetryState(RetryPolicy(budget=60), Clock(), rand=lambda: 0.0)
+    state = RetryState(RetryPolicy(budget=60), FakeClock(now=100.0), rand=lambda: 0.0)
     assert state.next_wait(retry_after=45.0) == 45.0
     state.wait(45.0)
     assert state.next_wait(retry_after=20.0) is None
