@@ -6,6 +6,11 @@ Every error a user can meet is a ``JulesformError`` with a one-line message; the
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
@@ -30,3 +35,10 @@ class CheckFailed(JulesformError):
     """A check the user asked for found a shortfall (e.g. ``verify``)."""
 
     exit_code = EXIT_CHECK_FAILED
+
+
+def first_problem(exc: ValidationError, top: str) -> tuple[str, str]:
+    """(dotted location, message) of a validation error's first problem, for a one-line message;
+    ``top`` names the location when the problem is the document itself."""
+    first = exc.errors()[0]
+    return ".".join(str(part) for part in first["loc"]) or top, first["msg"]

@@ -50,6 +50,7 @@ from julesform.api.models import (
 )
 from julesform.api.names import activity_path, created_after_filter, session_path, source_path
 from julesform.api.retry import Clock, RetryPolicy, RetryState, SystemClock, parse_retry_after
+from julesform.errors import first_problem
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -549,10 +550,9 @@ class JulesClient:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(part) for part in first["loc"]) or "body"
+            loc, problem = first_problem(exc, "body")
             raise BadResponse(
-                f"unexpected response from {method} {where}: {loc}: {first['msg']}", method=method, path=where
+                f"unexpected response from {method} {where}: {loc}: {problem}", method=method, path=where
             ) from None
 
     def _parse_named(self, model: type[M], data: object, method: str, where: str, what: str) -> M:

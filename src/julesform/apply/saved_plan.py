@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from julesform.errors import JulesformError
+from julesform.errors import JulesformError, first_problem
 from julesform.planner.plan import FORMAT_VERSION, Plan
 from julesform.state.lockfile import Lockfile
 
@@ -72,9 +72,8 @@ def load_saved_plan(path: Path) -> Plan:
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top)"
-        raise JulesformError(f"{path} is not a saved plan: {where}: {first['msg']}") from None
+        where, problem = first_problem(exc, "(top)")
+        raise JulesformError(f"{path} is not a saved plan: {where}: {problem}") from None
     for change in plan.changes:
         # What a create sends and the hash recorded for it travel together; a plan edited by hand
         # would otherwise bind a session under a hash that does not describe it.

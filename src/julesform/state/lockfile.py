@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from julesform.errors import JulesformError
+from julesform.errors import JulesformError, first_problem
 from julesform.planner.spec import WireAutomationMode
 
 LOCKFILE_VERSION: Literal[1] = 1
@@ -103,9 +103,8 @@ def read_lockfile(path: Path) -> Lockfile | None:
     try:
         return Lockfile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise LockfileError(f"lockfile {path} does not match its schema at {where}: {first['msg']}") from exc
+        where, problem = first_problem(exc, "(top level)")
+        raise LockfileError(f"lockfile {path} does not match its schema at {where}: {problem}") from exc
 
 
 def _first_line(exc: BaseException) -> str:
